@@ -1,0 +1,26 @@
+using SyncGateway.Registry.Auth;
+
+namespace SyncGateway.Registry.Client;
+
+/// <summary>How to reach and log in to one registry host.</summary>
+public sealed record RegistryEndpoint
+{
+    /// <summary>Blobs larger than this go up in chunks of this size unless the registry says otherwise.</summary>
+    public const long DefaultChunkSize = 512L * 1024 * 1024;
+
+    /// <summary><c>host[:port]</c> as images name it; <c>docker.io</c> for Docker Hub.</summary>
+    public required string Host { get; init; }
+
+    /// <summary>Plain HTTP, or HTTPS without verifying the certificate (image-syncer's meaning).</summary>
+    public bool Insecure { get; init; }
+
+    /// <summary>A PEM file of CA certificates to trust for this host, besides the system's.</summary>
+    public string? CaFile { get; init; }
+
+    public RegistryCredentials? Credentials { get; init; }
+
+    public long ChunkSize { get; init; } = DefaultChunkSize;
+
+    /// <summary>The address the HTTP API answers on, which differs from the image host for Docker Hub.</summary>
+    public string ApiHost => Host == Protocol.ImageReference.DockerHub ? "registry-1.docker.io" : Host;
+}

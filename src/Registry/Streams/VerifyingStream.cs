@@ -1,0 +1,129 @@
+using System.Security.Cryptography;
+using SyncGateway.Registry.Protocol;
+
+namespace SyncGateway.Registry.Streams;
+
+/// <summary>
+/// A read-only stream over blob content that hashes and counts every byte as it passes. The last
+/// bytes are released only once the whole content matched its descriptor, so a consumer that
+/// forwards them (an upload) never sends a complete body for content that is wrong.
+/// </summary>
+public sealed class VerifyingStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly Descriptor _expected;
+    private readonly IncrementalHash _hash;
+    private readonly bool _leaveOpen;
+    private long _position;
+    private bool _verified;
+
+    public VerifyingStream(Stream inner, Descriptor expected, bool leaveOpen = false)
+    {
+        _inner = inner;
+        _expected = expected;
+        _leaveOpen = leaveOpen;
+        _hash = IncrementalHash.CreateHash(expected.Digest.HashAlgorithm);
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => _expected.Size;
+
+    public override long Position
+    {
+        get => _position;
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var read = _inner.Read(LimitToExpected(buffer));
+        return Account(buffer[..read]);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var read = await _inner.ReadAsync(LimitToExpected(buffer), cancellationToken).ConfigureAwait(false);
+        return Account(buffer.Span[..read]);
+    }
+
+    private Span<byte> LimitToExpected(Span<byte> buffer) => buffer[..LimitLength(buffer.Length)];
+
+    private Memory<byte> LimitToExpected(Memory<byte> buffer) => buffer[..LimitLength(buffer.Length)];
+
+    // Ask for one byte past the expected size at most, so content that is too long is noticed.
+    private int LimitLength(int length) => (int)Math.Min(length, Math.Max(1, _expected.Size - _position + 1));
+
+    private int Account(ReadOnlySpan<byte> read)
+    {
+        if (read.IsEmpty)
+        {
+            if (!_verified && _position == _expected.Size)
+            {
+                Verify();
+            }
+
+            return _verified
+                ? 0
+                : throw new DigestMismatchException(_expected.Digest, $"blob {_expected.Digest} ended after {_position} of {_expected.Size} bytes");
+        }
+
+        _position += read.Length;
+        if (_position > _expected.Size)
+        {
+            throw new DigestMismatchException(_expected.Digest, $"blob {_expected.Digest} is longer than its {_expected.Size} bytes");
+        }
+
+        _hash.AppendData(read);
+        if (_position == _expected.Size)
+        {
+            Verify();
+        }
+
+        return read.Length;
+    }
+
+    private void Verify()
+    {
+        var actual = Digest.FromHash(_expected.Digest.HashAlgorithm, _hash.GetHashAndReset());
+        if (actual != _expected.Digest)
+        {
+            throw new DigestMismatchException(_expected.Digest, $"blob content hashes to {actual}, not {_expected.Digest}");
+        }
+
+        _verified = true;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _hash.Dispose();
+            if (!_leaveOpen)
+            {
+                _inner.Dispose();
+            }
+        }
+
+        base.Dispose(disposing);
+    }
+}
