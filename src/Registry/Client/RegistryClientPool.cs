@@ -1,23 +1,39 @@
 using System.Collections.Concurrent;
+using SyncGateway.Registry.Auth;
 
 namespace SyncGateway.Registry.Client;
 
 /// <summary>
-/// One <see cref="RegistryClient"/> per registry host, each with its own connection pool, TLS
-/// settings and token cache. Hosts the configuration does not name get a secure anonymous endpoint.
+/// One <see cref="RegistryClient"/> per configured endpoint (a host, or a namespace of a host with
+/// credentials of its own), each with its own connection pool, TLS settings and token cache.
+/// Hosts the configuration does not name get a secure endpoint with the docker login's
+/// credentials, if there are any.
 /// </summary>
-public sealed class RegistryClientPool(IEnumerable<RegistryEndpoint> endpoints, TimeProvider time) : IDisposable
+public sealed class RegistryClientPool(IEnumerable<RegistryEndpoint> endpoints, TimeProvider time, IReadOnlyDictionary<string, RegistryCredentials>? dockerLogins = null) : IDisposable
 {
-    private readonly Dictionary<string, RegistryEndpoint> _endpoints = endpoints.ToDictionary(e => e.Host, StringComparer.OrdinalIgnoreCase);
+    private readonly RegistryEndpoint[] _endpoints = endpoints.OrderByDescending(e => e.Prefix.Length).ToArray();
     private readonly ConcurrentDictionary<string, Lazy<(RegistryClient Client, HttpClient Http)>> _clients = new(StringComparer.OrdinalIgnoreCase);
 
-    public RegistryClient Get(string host) =>
-        _clients.GetOrAdd(host, h => new Lazy<(RegistryClient, HttpClient)>(() =>
+    /// <summary>The client for a repository: the endpoint with the longest matching prefix.</summary>
+    public RegistryClient Get(string registry, string repository)
+    {
+        var name = $"{registry}/{repository}";
+        var endpoint = _endpoints.FirstOrDefault(e =>
+            string.Equals(e.Prefix, registry, StringComparison.OrdinalIgnoreCase)
+            || name.StartsWith(e.Prefix + "/", StringComparison.OrdinalIgnoreCase));
+        endpoint ??= new RegistryEndpoint { Host = registry, Credentials = dockerLogins?.GetValueOrDefault(registry) };
+        if (endpoint.Credentials is null && dockerLogins?.GetValueOrDefault(registry) is { } login)
         {
-            var endpoint = _endpoints.GetValueOrDefault(h) ?? new RegistryEndpoint { Host = h };
+            endpoint = endpoint with { Credentials = login };
+        }
+
+        var key = endpoint.Prefix;
+        return _clients.GetOrAdd(key, _ => new Lazy<(RegistryClient, HttpClient)>(() =>
+        {
             var http = RegistryHttp.CreateClient(endpoint);
             return (new RegistryClient(endpoint, http, time), http);
         })).Value.Client;
+    }
 
     public void Dispose()
     {

@@ -11,6 +11,12 @@ public sealed record RegistryEndpoint
     /// <summary><c>host[:port]</c> as images name it; <c>docker.io</c> for Docker Hub.</summary>
     public required string Host { get; init; }
 
+    /// <summary>
+    /// What the settings apply to: the host, or <c>host/namespace</c> when one namespace of a host has
+    /// credentials of its own (image-syncer's <c>auth</c> keys). The longest prefix of an image wins.
+    /// </summary>
+    public string Prefix { get => field ?? Host; init; }
+
     /// <summary>Plain HTTP, or HTTPS without verifying the certificate (image-syncer's meaning).</summary>
     public bool Insecure { get; init; }
 

@@ -1,0 +1,21 @@
+namespace SyncGateway.Replicator.Configuration;
+
+/// <summary>The <c>gateway</c> and <c>webhooks</c> sections of the native file, for <c>serve</c>.</summary>
+public sealed record GatewaySettings
+{
+    public string Listen { get; init; } = "http://0.0.0.0:5000";
+
+    public string? Source { get; init; }
+
+    public string? Mirror { get; init; }
+
+    public string Auth { get; init; } = "passthrough";
+
+    public string? Htpasswd { get; init; }
+
+    public string? TlsCertificate { get; init; }
+
+    public string? TlsKey { get; init; }
+
+    public string? WebhookSecret { get; init; }
+}

@@ -1,0 +1,219 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using SyncGateway.Registry.Client;
+using SyncGateway.Registry.Protocol;
+
+namespace SyncGateway.Replicator.Configuration;
+
+/// <summary>The native <c>syncgateway.yaml</c>: registries, rules, replicator, gateway and webhooks.</summary>
+internal static class NativeConfigReader
+{
+    public static readonly string[] TopLevelKeys = ["registries", "rules", "replicator", "gateway", "webhooks"];
+
+    public static SyncConfiguration? Read(ConfigReader reader, JsonObject root, SyncDefaults defaults)
+    {
+        reader.AllowOnly(root, string.Empty, TopLevelKeys);
+        var registries = ReadRegistries(reader, reader.Object(root["registries"], "registries"));
+        var rules = ReadRules(reader, root["rules"], defaults);
+        var replicator = ReadReplicator(reader, reader.Object(root["replicator"], "replicator"));
+        var gateway = ReadGateway(reader, reader.Object(root["gateway"], "gateway"), reader.Object(root["webhooks"], "webhooks"));
+        return new SyncConfiguration { Registries = registries, Rules = rules, Replicator = replicator, Gateway = gateway };
+    }
+
+    private static List<RegistryEndpoint> ReadRegistries(ConfigReader reader, JsonObject? registries)
+    {
+        var endpoints = new List<RegistryEndpoint>();
+        foreach (var (host, node) in registries ?? [])
+        {
+            var key = $"registries[{host}]";
+            var entry = reader.Object(node, key) ?? [];
+            reader.AllowOnly(entry, key, "insecure", "username", "password", "passwordFile", "caFile", "chunkSize");
+            if (!ImageReference.TrySplitName($"{host}/probe", out var registry, out _, out var error)
+                || (registry == ImageReference.DockerHub && !host.Contains('.', StringComparison.Ordinal)))
+            {
+                reader.Error(key, error ?? $"'{host}' is not a registry host (host[:port])");
+                continue;
+            }
+
+            var caFile = reader.String(entry, "caFile", key);
+            if (caFile is not null && !File.Exists(caFile))
+            {
+                reader.Error(ConfigReader.Join(key, "caFile"), $"'{caFile}' does not exist");
+            }
+
+            var chunkText = reader.String(entry, "chunkSize", key);
+            long? chunkSize = null;
+            if (chunkText is not null)
+            {
+                chunkSize = ParseSize(chunkText);
+                if (chunkSize is null or < 1024 * 1024)
+                {
+                    reader.Error(ConfigReader.Join(key, "chunkSize"), $"'{chunkText}' is not a size of at least 1MiB (bytes, or with KiB, MiB or GiB)");
+                }
+            }
+
+            endpoints.Add(new RegistryEndpoint
+            {
+                Host = registry,
+                Insecure = reader.Bool(entry, "insecure", key) ?? false,
+                CaFile = caFile,
+                Credentials = Credentials.Read(reader, entry, key),
+                ChunkSize = chunkSize ?? RegistryEndpoint.DefaultChunkSize,
+            });
+        }
+
+        return endpoints;
+    }
+
+    private static List<SyncRule> ReadRules(ConfigReader reader, JsonNode? node, SyncDefaults defaults)
+    {
+        var rules = new List<SyncRule>();
+        if (node is null)
+        {
+            reader.Error("rules", "is required: a list of rules with source and destination(s)");
+            return rules;
+        }
+
+        if (node is not JsonArray array)
+        {
+            reader.Error("rules", "must be a list");
+            return rules;
+        }
+
+        for (var i = 0; i < array.Count; i++)
+        {
+            var key = $"rules[{i}]";
+            var entry = reader.Object(array[i], key);
+            if (entry is null)
+            {
+                reader.Error(key, "must be a map with source and destination(s)");
+                continue;
+            }
+
+            reader.AllowOnly(entry, key, "source", "destination", "destinations", "tags", "excludeTags");
+            var source = reader.String(entry, "source", key, required: true);
+            var destination = reader.String(entry, "destination", key);
+            var destinations = reader.StringList(entry, "destinations", key);
+            if (destination is not null && destinations is not null)
+            {
+                reader.Error(key, "give destination or destinations, not both");
+                continue;
+            }
+
+            if (destination is null && destinations is null)
+            {
+                reader.Error(key, "needs destination or destinations");
+                continue;
+            }
+
+            if (source is null)
+            {
+                continue;
+            }
+
+            var rule = RuleBuilder.Build(
+                reader,
+                $"{key} ({source})",
+                source,
+                reader.StringList(entry, "tags", key),
+                reader.StringList(entry, "excludeTags", key),
+                destinations ?? [destination!],
+                wholeTagRegex: true,
+                defaults);
+            if (rule is not null)
+            {
+                rules.Add(rule);
+            }
+        }
+
+        return rules;
+    }
+
+    private static ReplicatorSettings ReadReplicator(ConfigReader reader, JsonObject? section)
+    {
+        var settings = new ReplicatorSettings();
+        if (section is null)
+        {
+            return settings;
+        }
+
+        const string key = "replicator";
+        reader.AllowOnly(section, key, "concurrency", "retries", "pollInterval", "records");
+        return settings with
+        {
+            Concurrency = reader.Int(section, "concurrency", key, 1, 256) ?? settings.Concurrency,
+            Retries = reader.Int(section, "retries", key, 0, 100) ?? settings.Retries,
+            PollInterval = reader.Duration(section, "pollInterval", key) ?? settings.PollInterval,
+            Records = reader.String(section, "records", key) ?? settings.Records,
+        };
+    }
+
+    private static GatewaySettings? ReadGateway(ConfigReader reader, JsonObject? gateway, JsonObject? webhooks)
+    {
+        if (gateway is null && webhooks is null)
+        {
+            return null;
+        }
+
+        var settings = new GatewaySettings();
+        if (webhooks is not null)
+        {
+            reader.AllowOnly(webhooks, "webhooks", "secret");
+            settings = settings with { WebhookSecret = reader.String(webhooks, "secret", "webhooks") };
+        }
+
+        if (gateway is null)
+        {
+            return settings;
+        }
+
+        const string key = "gateway";
+        reader.AllowOnly(gateway, key, "listen", "source", "mirror", "auth", "htpasswd", "tls");
+        var tls = reader.Object(gateway["tls"], "gateway.tls");
+        if (tls is not null)
+        {
+            reader.AllowOnly(tls, "gateway.tls", "certificate", "key");
+        }
+
+        var auth = reader.String(gateway, "auth", key) ?? settings.Auth;
+        if (auth is not ("passthrough" or "basic" or "anonymous"))
+        {
+            reader.Error("gateway.auth", $"'{auth}' is not one of passthrough, basic, anonymous");
+        }
+
+        var htpasswd = reader.String(gateway, "htpasswd", key);
+        if (auth == "basic" && htpasswd is null)
+        {
+            reader.Error("gateway.htpasswd", "is required when gateway.auth is basic");
+        }
+
+        var listen = reader.String(gateway, "listen", key) ?? settings.Listen;
+        if (!Uri.TryCreate(listen, UriKind.Absolute, out var listenUri) || listenUri.Scheme is not ("http" or "https"))
+        {
+            reader.Error("gateway.listen", $"'{listen}' is not an http:// or https:// address");
+        }
+
+        return settings with
+        {
+            Listen = listen,
+            Source = reader.String(gateway, "source", key),
+            Mirror = reader.String(gateway, "mirror", key),
+            Auth = auth,
+            Htpasswd = htpasswd,
+            TlsCertificate = tls is null ? null : reader.String(tls, "certificate", "gateway.tls"),
+            TlsKey = tls is null ? null : reader.String(tls, "key", "gateway.tls"),
+        };
+    }
+
+    private static long? ParseSize(string text)
+    {
+        var (number, factor) = text switch
+        {
+            _ when text.EndsWith("GiB", StringComparison.Ordinal) => (text[..^3], 1L << 30),
+            _ when text.EndsWith("MiB", StringComparison.Ordinal) => (text[..^3], 1L << 20),
+            _ when text.EndsWith("KiB", StringComparison.Ordinal) => (text[..^3], 1L << 10),
+            _ => (text, 1L),
+        };
+        return long.TryParse(number.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value * factor : null;
+    }
+}

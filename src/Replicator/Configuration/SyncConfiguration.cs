@@ -1,0 +1,16 @@
+using SyncGateway.Registry.Client;
+
+namespace SyncGateway.Replicator.Configuration;
+
+/// <summary>Everything a run needs, whichever file format it came from.</summary>
+public sealed record SyncConfiguration
+{
+    /// <summary>Connection settings by host (or host/namespace prefix).</summary>
+    public required IReadOnlyList<RegistryEndpoint> Registries { get; init; }
+
+    public required IReadOnlyList<SyncRule> Rules { get; init; }
+
+    public ReplicatorSettings Replicator { get; init; } = new();
+
+    public GatewaySettings? Gateway { get; init; }
+}

@@ -1,0 +1,25 @@
+using SyncGateway.Registry.Protocol;
+
+namespace SyncGateway.Replicator.Configuration;
+
+/// <summary>
+/// One rule: a source repository, the tags (or the one digest) it takes, and its destinations.
+/// <see cref="Key"/> is how the configuration names the rule (an image-syncer source string, or
+/// <c>rules[2]</c>), for messages.
+/// </summary>
+public sealed record SyncRule
+{
+    public required string Key { get; init; }
+
+    /// <summary>The source repository, without tag or digest.</summary>
+    public required ImageReference Source { get; init; }
+
+    public TagSelector Tags { get; init; } = TagSelector.All;
+
+    /// <summary>A single manifest pinned by digest, instead of tags.</summary>
+    public Digest? Digest { get; init; }
+
+    public required IReadOnlyList<RuleDestination> Destinations { get; init; }
+
+    public override string ToString() => Key;
+}

@@ -1,0 +1,129 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Polly;
+using SyncGateway.Registry.Client;
+using SyncGateway.Registry.Errors;
+using SyncGateway.Registry.Protocol;
+using SyncGateway.Replicator.Planning;
+using SyncGateway.Replicator.Records;
+
+namespace SyncGateway.Replicator.Copying;
+
+/// <summary>
+/// Copies one image. The digests are compared with HEAD requests first, so an image already in
+/// sync costs two HEADs and no manifest GET (which Docker Hub counts as a pull). Otherwise index
+/// children go before their index and blobs before their manifest, and every manifest is pushed
+/// as the bytes the source served, so every digest is kept.
+/// </summary>
+internal sealed class ImageCopier(RegistryClientPool registries, BlobCopier blobs, RecordStore? records, ResiliencePipeline retry, TransferStats stats, CopyOptions options, ILogger logger)
+{
+    private const int MaxIndexDepth = 4;
+
+    public async Task<CopyResult> CopyAsync(SyncTask task, CancellationToken cancellationToken)
+    {
+        var source = registries.Get(task.Source.Registry, task.Source.Repository);
+        var destination = registries.Get(task.Destination.Registry, task.Destination.Repository);
+
+        var head = await retry.ExecuteAsync(
+            async ct => await source.HeadManifestAsync(task.Source.Repository, task.Source.Reference, ct).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false)
+            ?? throw new RegistryException($"{task.Source} does not exist at the source", HttpStatusCode.NotFound, RegistryErrorCode.ManifestUnknown.Code);
+
+        if (!options.Force && options.Platforms.IsEmpty && await InSyncAsync(destination, task, head.Digest, cancellationToken).ConfigureAwait(false))
+        {
+            return await AlreadyInSync(task, head.Digest, cancellationToken).ConfigureAwait(false);
+        }
+
+        var manifest = await retry.ExecuteAsync(
+            async ct => await source.GetManifestAsync(task.Source.Repository, head.Digest.ToString(), ct).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
+
+        if (!options.Platforms.IsEmpty && manifest.IsIndex)
+        {
+            var filtered = options.Platforms.Apply(manifest);
+            if (filtered.Digest != manifest.Digest)
+            {
+                ReplicatorLog.IndexRewritten(logger, task.Source.ToString(), manifest.Digest.ToString(), filtered.Digest.ToString());
+                manifest = filtered;
+            }
+
+            if (!options.Force && await InSyncAsync(destination, task, manifest.Digest, cancellationToken).ConfigureAwait(false))
+            {
+                return await AlreadyInSync(task, manifest.Digest, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await CopyContentAsync(source, task.Source, destination, task.Destination, manifest, 0, cancellationToken).ConfigureAwait(false);
+        await PushAsync(destination, task.Destination, task.Destination.Reference, manifest, cancellationToken).ConfigureAwait(false);
+        if (records is not null)
+        {
+            await records.RecordTagAsync(task.Destination, manifest.Digest, task.Source, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new CopyResult(manifest.Digest, AlreadyInSync: false);
+    }
+
+    private async Task<bool> InSyncAsync(RegistryClient destination, SyncTask task, Digest digest, CancellationToken cancellationToken)
+    {
+        var existing = await retry.ExecuteAsync(
+            async ct => await destination.HeadManifestAsync(task.Destination.Repository, task.Destination.Reference, ct).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
+        return existing?.Digest == digest;
+    }
+
+    private async Task<CopyResult> AlreadyInSync(SyncTask task, Digest digest, CancellationToken cancellationToken)
+    {
+        if (records is not null)
+        {
+            await records.RecordTagAsync(task.Destination, digest, task.Source, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new CopyResult(digest, AlreadyInSync: true);
+    }
+
+    /// <summary>Everything a manifest references: an index's children (each pushed by digest), or an image's blobs.</summary>
+    private async Task CopyContentAsync(RegistryClient source, ImageReference sourceImage, RegistryClient destination, ImageReference destinationImage, Manifest manifest, int depth, CancellationToken cancellationToken)
+    {
+        if (!manifest.IsIndex)
+        {
+            var copies = manifest.Blobs
+                .DistinctBy(b => b.Digest)
+                .Select(blob => blobs.EnsureAsync(source, sourceImage, destination, destinationImage, blob, cancellationToken));
+            await Task.WhenAll(copies).ConfigureAwait(false);
+            return;
+        }
+
+        if (depth >= MaxIndexDepth)
+        {
+            throw new InvalidManifestException($"{sourceImage}: indexes nest deeper than {MaxIndexDepth} levels");
+        }
+
+        foreach (var child in manifest.Children)
+        {
+            if (!options.Force)
+            {
+                var present = await retry.ExecuteAsync(
+                    async ct => await destination.HeadManifestAsync(destinationImage.Repository, child.Digest.ToString(), ct).ConfigureAwait(false),
+                    cancellationToken).ConfigureAwait(false);
+                if (present?.Digest == child.Digest)
+                {
+                    continue;
+                }
+            }
+
+            var childManifest = await retry.ExecuteAsync(
+                async ct => await source.GetManifestAsync(sourceImage.Repository, child.Digest.ToString(), ct).ConfigureAwait(false),
+                cancellationToken).ConfigureAwait(false);
+            await CopyContentAsync(source, sourceImage, destination, destinationImage, childManifest, depth + 1, cancellationToken).ConfigureAwait(false);
+            await PushAsync(destination, destinationImage, child.Digest.ToString(), childManifest, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PushAsync(RegistryClient destination, ImageReference image, string reference, Manifest manifest, CancellationToken cancellationToken)
+    {
+        await retry.ExecuteAsync(
+            async ct => await destination.PutManifestAsync(image.Repository, reference, manifest, ct).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
+        stats.ManifestPushed();
+    }
+}

@@ -1,0 +1,58 @@
+namespace SyncGateway.Replicator.Copying;
+
+/// <summary>What a run moved, counted as it happens (thread-safe), for the live display and the summary.</summary>
+public sealed class TransferStats
+{
+    private long _bytesStreamed;
+    private long _blobsCopied;
+    private long _bytesCopied;
+    private long _blobsMounted;
+    private long _bytesMounted;
+    private long _blobsSkipped;
+    private long _bytesSkipped;
+    private long _manifestsPushed;
+    private long _retries;
+
+    /// <summary>Bytes read from sources so far, including those of copies still running or later retried.</summary>
+    public long BytesStreamed => Interlocked.Read(ref _bytesStreamed);
+
+    public long BlobsCopied => Interlocked.Read(ref _blobsCopied);
+
+    public long BytesCopied => Interlocked.Read(ref _bytesCopied);
+
+    public long BlobsMounted => Interlocked.Read(ref _blobsMounted);
+
+    public long BytesMounted => Interlocked.Read(ref _bytesMounted);
+
+    public long BlobsSkipped => Interlocked.Read(ref _blobsSkipped);
+
+    public long BytesSkipped => Interlocked.Read(ref _bytesSkipped);
+
+    public long ManifestsPushed => Interlocked.Read(ref _manifestsPushed);
+
+    public long Retries => Interlocked.Read(ref _retries);
+
+    internal void Streamed(long bytes) => Interlocked.Add(ref _bytesStreamed, bytes);
+
+    internal void Copied(long bytes)
+    {
+        Interlocked.Increment(ref _blobsCopied);
+        Interlocked.Add(ref _bytesCopied, bytes);
+    }
+
+    internal void Mounted(long bytes)
+    {
+        Interlocked.Increment(ref _blobsMounted);
+        Interlocked.Add(ref _bytesMounted, bytes);
+    }
+
+    internal void Skipped(long bytes)
+    {
+        Interlocked.Increment(ref _blobsSkipped);
+        Interlocked.Add(ref _bytesSkipped, bytes);
+    }
+
+    internal void ManifestPushed() => Interlocked.Increment(ref _manifestsPushed);
+
+    internal void Retried() => Interlocked.Increment(ref _retries);
+}

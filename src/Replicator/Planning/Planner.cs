@@ -1,0 +1,113 @@
+using Microsoft.Extensions.Logging;
+using Polly;
+using SyncGateway.Registry.Client;
+using SyncGateway.Registry.Errors;
+using SyncGateway.Replicator.Configuration;
+using SyncGateway.Replicator.Copying;
+
+namespace SyncGateway.Replicator.Planning;
+
+/// <summary>
+/// Expands rules into tasks: lists a source's tags (every page) when the rule needs it, filters
+/// them, and pairs each with its destinations. A rule whose source cannot be listed fails alone.
+/// </summary>
+internal sealed class Planner(RegistryClientPool registries, ResiliencePipeline retry, ILogger logger)
+{
+    public async Task<Plan> PlanAsync(IReadOnlyList<SyncRule> rules, int concurrency, CancellationToken cancellationToken)
+    {
+        var perRule = new (List<SyncTask>? Tasks, PlanFailure? Failure)[rules.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, rules.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
+            async (i, ct) => perRule[i] = await ExpandAsync(rules[i], ct).ConfigureAwait(false)).ConfigureAwait(false);
+
+        var tasks = new List<SyncTask>();
+        var failures = new List<PlanFailure>();
+        var seen = new Dictionary<string, SyncTask>(StringComparer.Ordinal);
+        foreach (var (ruleTasks, failure) in perRule)
+        {
+            if (failure is not null)
+            {
+                failures.Add(failure);
+                continue;
+            }
+
+            foreach (var task in ruleTasks!)
+            {
+                var destination = task.Destination.ToString();
+                if (seen.TryGetValue(destination, out var earlier))
+                {
+                    if (earlier.Source != task.Source)
+                    {
+                        failures.Add(new PlanFailure(task.Rule, $"{task.Source} and {earlier.Source} (from {earlier.Rule}) both go to {destination}; keeping the first"));
+                    }
+
+                    continue;
+                }
+
+                seen.Add(destination, task);
+                tasks.Add(task);
+            }
+        }
+
+        return new Plan(tasks, failures);
+    }
+
+    private async Task<(List<SyncTask>?, PlanFailure?)> ExpandAsync(SyncRule rule, CancellationToken cancellationToken)
+    {
+        var tasks = new List<SyncTask>();
+        if (rule.Digest is { } digest)
+        {
+            var source = rule.Source.WithDigest(digest);
+            foreach (var destination in rule.Destinations)
+            {
+                var target = destination.Tags.Count == 1 ? destination.Repository.WithTag(destination.Tags[0]) : destination.Repository.WithDigest(digest);
+                tasks.Add(new SyncTask(rule.Key, source, target));
+            }
+
+            return (tasks, null);
+        }
+
+        IReadOnlyList<string> tags;
+        if (rule.Tags.NeedsListing)
+        {
+            try
+            {
+                var client = registries.Get(rule.Source.Registry, rule.Source.Repository);
+                var listed = await retry.ExecuteAsync(
+                    async ct => await client.ListTagsAsync(rule.Source.Repository, ct).ConfigureAwait(false),
+                    cancellationToken).ConfigureAwait(false);
+                tags = rule.Tags.Select(listed);
+            }
+            catch (Exception ex) when (ex is RegistryException or HttpRequestException or IOException or System.Text.Json.JsonException
+                                       || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                var reason = ex is RegistryException { IsNotFound: true }
+                    ? $"the source repository {rule.Source.Name} does not exist ({RetryPolicy.Describe(ex)})"
+                    : RetryPolicy.Describe(ex);
+                ReplicatorLog.PlanFailed(logger, rule.Key, reason);
+                return (null, new PlanFailure(rule.Key, reason));
+            }
+
+            if (tags.Count == 0)
+            {
+                ReplicatorLog.NoTags(logger, rule.Key);
+            }
+        }
+        else
+        {
+            tags = rule.Tags.ExactTags;
+        }
+
+        foreach (var destination in rule.Destinations)
+        {
+            for (var i = 0; i < tags.Count; i++)
+            {
+                var targetTag = destination.Tags.Count > 0 ? destination.Tags[i] : tags[i];
+                tasks.Add(new SyncTask(rule.Key, rule.Source.WithTag(tags[i]), destination.Repository.WithTag(targetTag)));
+            }
+        }
+
+        return (tasks, null);
+    }
+}

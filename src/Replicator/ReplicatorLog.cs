@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace SyncGateway.Replicator;
+
+/// <summary>The replicator's log messages, with stable event ids.</summary>
+internal static partial class ReplicatorLog
+{
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Synced {Source} -> {Destination} ({Digest})")]
+    public static partial void Synced(ILogger logger, string source, string destination, string digest);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Already in sync {Source} -> {Destination} ({Digest})")]
+    public static partial void InSync(ILogger logger, string source, string destination, string digest);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Failed {Source} -> {Destination}: {Reason}")]
+    public static partial void Failed(ILogger logger, string source, string destination, string reason);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Retry {Attempt} in {Delay}: {Reason}")]
+    public static partial void Retrying(ILogger logger, int attempt, TimeSpan delay, string reason);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "Could not plan {Rule}: {Reason}")]
+    public static partial void PlanFailed(ILogger logger, string rule, string reason);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "No tag of {Rule} matches its tag patterns")]
+    public static partial void NoTags(ILogger logger, string rule);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "The records knew {Digest} in {Repository}, but the registry did not mount it; forgetting that record")]
+    public static partial void RecordContradicted(ILogger logger, string digest, string repository);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "Platform filter rewrites the index of {Source}: digest {SourceDigest} becomes {NewDigest}")]
+    public static partial void IndexRewritten(ILogger logger, string source, string sourceDigest, string newDigest);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Debug, Message = "Blob {Digest} ({Size} bytes) {Action} in {Repository}")]
+    public static partial void Blob(ILogger logger, string digest, long size, string action, string repository);
+}

@@ -1,0 +1,9 @@
+namespace SyncGateway.Replicator.Running;
+
+/// <summary>Hears a run's progress, for a live display or log lines.</summary>
+public interface ISyncObserver
+{
+    void Planned(int tasks);
+
+    void Completed(TaskResult result);
+}
