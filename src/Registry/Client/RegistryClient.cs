@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using SyncGateway.Registry.Auth;
 using SyncGateway.Registry.Errors;
@@ -353,6 +354,12 @@ public sealed class RegistryClient
             {
                 response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             }
+            catch (HttpRequestException ex) when (FindInner<DigestMismatchException>(ex) is { } mismatch)
+            {
+                // The body we were sending failed its verification: that is the failure, not the network.
+                ExceptionDispatchInfo.Throw(mismatch);
+                throw;
+            }
             catch (HttpRequestException ex)
             {
                 throw new RegistryException($"{operation}: {_endpoint.Host} cannot be reached ({ex.Message})", null, null, retryable: true, inner: ex);
@@ -373,6 +380,20 @@ public sealed class RegistryClient
 
             return response;
         }
+    }
+
+    private static T? FindInner<T>(Exception exception)
+        where T : Exception
+    {
+        for (var current = exception.InnerException; current is not null; current = current.InnerException)
+        {
+            if (current is T found)
+            {
+                return found;
+            }
+        }
+
+        return null;
     }
 
     private async Task<Uri> BaseUriAsync(CancellationToken cancellationToken)

@@ -23,10 +23,10 @@ public sealed class SyncRunner(RegistryClientPool registries, TimeProvider time,
         return await new Planner(registries, retry, _logger).PlanAsync(configuration.Rules, options.Concurrency, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<SyncSummary> RunAsync(SyncConfiguration configuration, SyncOptions options, ISyncObserver? observer, CancellationToken cancellationToken)
+    /// <summary>Runs every rule. <paramref name="stats"/> counts as the run goes, for a live display.</summary>
+    public async Task<SyncSummary> RunAsync(SyncConfiguration configuration, SyncOptions options, TransferStats stats, ISyncObserver? observer, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
-        var stats = new TransferStats();
         var retry = RetryPolicy.Create(options.Retries, options.RetryDelay, time, stats, _logger);
         var records = options.RecordsPath is null ? null : RecordStore.Open(options.RecordsPath, time);
 

@@ -1,0 +1,132 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using SyncGateway.Registry.Auth;
+using SyncGateway.Registry.Client;
+using SyncGateway.Replicator.Configuration;
+using SyncGateway.Replicator.Copying;
+using SyncGateway.Replicator.Running;
+using SyncGateway.Gateway.Logging;
+
+namespace SyncGateway.Gateway.Cli;
+
+/// <summary>
+/// <c>syncgateway sync</c>: the one-shot bulk sync, with image-syncer's flags, names and defaults.
+/// Exit 0 when everything is at its destination, 1 when some images failed, 2 for a bad
+/// configuration or arguments (then nothing was touched).
+/// </summary>
+internal static class SyncCommand
+{
+    private static readonly Option<string?> Config = new("--config", "-c") { Description = "configuration file: image-syncer's (auth + images) or the native syncgateway.yaml" };
+    private static readonly Option<string?> Auth = new("--auth") { Description = "image-syncer auth file (registry -> credentials), with --images" };
+    private static readonly Option<string?> Images = new("--images") { Description = "image-syncer images file (source -> destination)" };
+    private static readonly Option<int> Proc = new("--proc", "-p") { Description = "images and blob transfers at once", DefaultValueFactory = _ => ReplicatorSettings.DefaultConcurrency };
+    private static readonly Option<int> Retries = new("--retries", "-r") { Description = "retries of a failed blob copy or manifest push", DefaultValueFactory = _ => ReplicatorSettings.DefaultRetries };
+    private static readonly Option<string[]> Os = new("--os") { Description = "copy only these OSes of a multi-arch index (rewrites the index: its digest changes)", AllowMultipleArgumentsPerToken = true };
+    private static readonly Option<string[]> Arch = new("--arch") { Description = "copy only these architectures of a multi-arch index (rewrites the index: its digest changes)", AllowMultipleArgumentsPerToken = true };
+    private static readonly Option<bool> Force = new("--force") { Description = "push manifests even when the destination already has the digest" };
+    private static readonly Option<string?> Log = new("--log") { Description = "write log lines to this file instead of the terminal" };
+    private static readonly Option<string?> DefaultRegistry = new("--registry") { Description = "registry for an empty destination (env DEFAULT_REGISTRY)" };
+    private static readonly Option<string?> DefaultNamespace = new("--namespace") { Description = "namespace for an empty destination (env DEFAULT_NAMESPACE)" };
+    private static readonly Option<string?> SuccessOutput = new("--output-success-images") { Description = "write the images that synced to this file" };
+    private static readonly Option<string?> FailedOutput = new("--output-failed-images") { Description = "write the images that failed to this file, to retry them with --images" };
+    private static readonly Option<string> OutputFormat = new("--output-images-format") { Description = "yaml or json", DefaultValueFactory = _ => "yaml" };
+    private static readonly Option<string?> Records = new("--records") { Description = $"the SQLite records file (default {ReplicatorSettings.DefaultRecords})" };
+    private static readonly Option<bool> DryRun = new("--dry-run") { Description = "print the plan and touch nothing" };
+
+    public static Command Create(CliConsole console)
+    {
+        OutputFormat.AcceptOnlyFromAmong("yaml", "json");
+        var command = new Command("sync", "Copy every image the rules name to its destinations, then exit")
+        {
+            Config, Auth, Images, Proc, Retries, Os, Arch, Force, Log, DefaultRegistry, DefaultNamespace,
+            SuccessOutput, FailedOutput, OutputFormat, Records, DryRun,
+        };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, console, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
+    {
+        var time = TimeProvider.System;
+        if (parse.GetValue(Proc) < 1 || parse.GetValue(Retries) < 0)
+        {
+            await console.Error.WriteLineAsync("error: --proc must be at least 1 and --retries at least 0").ConfigureAwait(false);
+            return ExitCodes.BadConfiguration;
+        }
+
+        SyncConfiguration configuration;
+        try
+        {
+            configuration = ConfigurationLoader.Load(
+                new ConfigurationSources
+                {
+                    ConfigFile = parse.GetValue(Config),
+                    AuthFile = parse.GetValue(Auth),
+                    ImagesFile = parse.GetValue(Images),
+                    Defaults = new SyncDefaults(
+                        parse.GetValue(DefaultRegistry) ?? Environment.GetEnvironmentVariable("DEFAULT_REGISTRY"),
+                        parse.GetValue(DefaultNamespace) ?? Environment.GetEnvironmentVariable("DEFAULT_NAMESPACE")),
+                },
+                Environment.GetEnvironmentVariable);
+        }
+        catch (ConfigurationException ex)
+        {
+            await console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return ExitCodes.BadConfiguration;
+        }
+
+        var options = new SyncOptions
+        {
+            Concurrency = Explicit(parse, Proc) ? parse.GetValue(Proc) : configuration.Replicator.Concurrency,
+            Retries = Explicit(parse, Retries) ? parse.GetValue(Retries) : configuration.Replicator.Retries,
+            Force = parse.GetValue(Force),
+            Platforms = new PlatformFilter(Split(parse.GetValue(Os)), Split(parse.GetValue(Arch))),
+            RecordsPath = parse.GetValue(DryRun) ? null : parse.GetValue(Records) ?? configuration.Replicator.Records,
+        };
+
+        var logPath = parse.GetValue(Log);
+        await using var logFile = logPath is null ? null : new StreamWriter(logPath, append: true);
+        var live = console.IsTerminal && logPath is null;
+        using var loggers = LoggerFactory.Create(builder =>
+        {
+            builder.SetMinimumLevel(LogLevel.Information);
+            builder.AddProvider(new TextWriterLoggerProvider(logFile ?? console.Error, live ? LogLevel.Warning : LogLevel.Information, time));
+        });
+
+        using var registries = new RegistryClientPool(configuration.Registries, time, DockerConfigCredentials.Load(DockerConfigCredentials.DefaultPath()));
+        var runner = new SyncRunner(registries, time, loggers);
+
+        if (parse.GetValue(DryRun))
+        {
+            var plan = await runner.PlanAsync(configuration, options, cancellationToken).ConfigureAwait(false);
+            await SummaryWriter.WritePlanAsync(console.Out, plan).ConfigureAwait(false);
+            return plan.Failures.Count == 0 ? ExitCodes.Success : ExitCodes.SomeFailed;
+        }
+
+        var stats = new TransferStats();
+        SyncSummary summary;
+        await using (var display = new ProgressDisplay(console.Error, stats, time, live))
+        {
+            summary = await runner.RunAsync(configuration, options, stats, display, cancellationToken).ConfigureAwait(false);
+        }
+
+        await SummaryWriter.WriteAsync(console.Out, summary).ConfigureAwait(false);
+        var format = parse.GetValue(OutputFormat)!;
+        if (parse.GetValue(SuccessOutput) is { } successFile)
+        {
+            await SummaryWriter.WriteImagesAsync(successFile, summary.Results.Where(r => r.Status != SyncStatus.Failed), format).ConfigureAwait(false);
+        }
+
+        if (parse.GetValue(FailedOutput) is { } failedFile)
+        {
+            await SummaryWriter.WriteImagesAsync(failedFile, summary.Failed, format).ConfigureAwait(false);
+        }
+
+        return summary.ExitCode;
+    }
+
+    private static bool Explicit<T>(ParseResult parse, Option<T> option) => parse.GetResult(option) is { Implicit: false };
+
+    private static string[] Split(string[]? values) =>
+        values is null ? [] : values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+}

@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+
+namespace SyncGateway.Gateway.Tests.Cli;
+
+/// <summary>skopeo, an independent real client, to check what a registry serves.</summary>
+internal static class Skopeo
+{
+    /// <summary>The digest of the manifest skopeo reads for an image (sha256 of <c>inspect --raw</c>).</summary>
+    public static async Task<string> ManifestDigestAsync(string image)
+    {
+        var info = new ProcessStartInfo("skopeo", ["inspect", "--raw", "--tls-verify=false", $"docker://{image}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        Process process;
+        try
+        {
+            process = Process.Start(info)!;
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new InvalidOperationException("The integration tests use skopeo as an independent client: install it with 'apt-get install skopeo'", ex);
+        }
+
+        using (process)
+        {
+            using var raw = new MemoryStream();
+            var copy = process.StandardOutput.BaseStream.CopyToAsync(raw);
+            var error = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            await copy;
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"skopeo inspect {image} failed: {await error}");
+            }
+
+            return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(raw.ToArray()));
+        }
+    }
+}

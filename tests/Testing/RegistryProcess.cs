@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace SyncGateway.Testing;
+
+/// <summary>
+/// A real CNCF distribution registry (Debian's <c>docker-registry</c>, the <c>registry:2</c> code)
+/// running as a local process on a free loopback port with its own storage folder, optionally
+/// behind htpasswd basic auth. It fails loudly when the binary is missing: a test that needs a
+/// registry never passes without one.
+/// </summary>
+public sealed class RegistryProcess : IAsyncDisposable
+{
+    public const string Binary = "docker-registry";
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private RegistryProcess(Process process, string folder, int port)
+    {
+        _process = process;
+        Folder = folder;
+        Port = port;
+    }
+
+    /// <summary><c>127.0.0.1:port</c>, the registry's host as images name it.</summary>
+    public string Host => $"127.0.0.1:{Port}";
+
+    public Uri BaseUri => new($"http://{Host}/");
+
+    public int Port { get; }
+
+    public string Folder { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static async Task<RegistryProcess> StartAsync(string? username = null, string? password = null, int? port = null)
+    {
+        var binary = FindBinary()
+            ?? throw new InvalidOperationException($"The integration tests need the CNCF distribution registry: '{Binary}' is not on PATH. Install it with 'apt-get install docker-registry' (the .ci/run script does).");
+        var folder = Directory.CreateTempSubdirectory("syncgateway-registry-").FullName;
+        var chosenPort = port ?? FreePort();
+        var auth = string.Empty;
+        if (username is not null && password is not null)
+        {
+            var htpasswd = Path.Combine(folder, "htpasswd");
+            await File.WriteAllTextAsync(htpasswd, await HtpasswdLineAsync(username, password)).ConfigureAwait(false);
+            auth = $"auth:\n  htpasswd:\n    realm: syncgateway-test\n    path: {htpasswd}\n";
+        }
+
+        var config = Path.Combine(folder, "config.yml");
+        await File.WriteAllTextAsync(config, $"""
+            version: 0.1
+            log:
+              level: warn
+              accesslog:
+                disabled: true
+            storage:
+              filesystem:
+                rootdirectory: {Path.Combine(folder, "data")}
+              delete:
+                enabled: true
+              maintenance:
+                uploadpurging:
+                  enabled: false
+            http:
+              addr: 127.0.0.1:{chosenPort}
+            {auth}
+            """).ConfigureAwait(false);
+
+        var info = new ProcessStartInfo(binary, ["serve", config])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"{binary} did not start");
+        var registry = new RegistryProcess(process, folder, chosenPort);
+        process.OutputDataReceived += (_, e) => registry.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => registry.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await registry.WaitUntilReadyAsync().ConfigureAwait(false);
+        return registry;
+    }
+
+    /// <summary>Stops the process, keeping its storage, so it can be started again on the same port.</summary>
+    public async Task StopAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // a leftover temp folder is harmless
+        }
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"{Binary} exited with {_process.ExitCode}: {Output}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri(BaseUri, "v2/")).ConfigureAwait(false);
+                if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            catch (TaskCanceledException)
+            {
+                // not answering yet
+            }
+
+            await Task.Delay(100).ConfigureAwait(false);
+        }
+
+        throw new InvalidOperationException($"{Binary} on {Host} did not answer within 10 s: {Output}");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private static async Task<string> HtpasswdLineAsync(string username, string password)
+    {
+        var info = new ProcessStartInfo("htpasswd", ["-nbB", username, password]) { RedirectStandardOutput = true, UseShellExecute = false };
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("htpasswd (apache2-utils) is needed for the basic-auth registry");
+        var line = await process.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        return process.ExitCode == 0 ? line.Trim() + "\n" : throw new InvalidOperationException("htpasswd failed");
+    }
+
+    private static string? FindBinary() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, Binary))
+            .FirstOrDefault(File.Exists);
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
