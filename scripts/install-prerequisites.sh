@@ -14,4 +14,4 @@ fi
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 $sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}"
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}"

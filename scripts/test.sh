@@ -13,20 +13,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   exit 1
 fi
 
-results=$(mktemp -d)
-trap 'rm -rf "$results"' EXIT
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 status=0
-dotnet test SyncGateway.sln --configuration Release --logger "trx" --results-directory "$results" "$@" || status=$?
+dotnet test SyncGateway.sln --configuration Release "$@" 2>&1 | tee "$log" || status=$?
 
-# One plain closing line for every runner that reads it: the sum over all test assemblies.
-passed=0; failed=0; skipped=0
-for trx in "$results"/*.trx; do
-  [ -f "$trx" ] || continue
-  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
-  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
-  t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters"); e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
-  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
-done
+# One plain closing line for every runner that reads it: the sum over all test assemblies
+# (dotnet test prints "Passed!  - Failed: F, Passed: P, Skipped: S, ..." per assembly).
+read -r passed failed skipped < <(sed -nE 's/.*(Passed|Failed)! +- Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/\3 \2 \4/p' "$log" \
+  | awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}')
 echo "$passed passed, $failed failed, $skipped skipped"
 if [ "$passed" -eq 0 ] && [ "$status" -eq 0 ]; then
   echo "no test ran" >&2

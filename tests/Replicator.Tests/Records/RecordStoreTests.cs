@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Time.Testing;
+using SyncGateway.Registry.Protocol;
+using SyncGateway.Replicator.Records;
+
+namespace SyncGateway.Replicator.Tests.Records;
+
+public sealed class RecordStoreTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("syncgateway-records-").FullName;
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static Digest D(char c) => Digest.Parse("sha256:" + new string(c, 64));
+
+    [Fact]
+    public async Task Blobs_AreFoundInOtherRepositories_NewestFirst_AndForgotten()
+    {
+        var store = RecordStore.Open(Path.Combine(_folder, "r.db"), _time);
+        await store.RecordBlobAsync("reg", "a", D('1'), 10, default);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await store.RecordBlobAsync("reg", "b", D('1'), 10, default);
+        await store.RecordBlobAsync("other", "c", D('1'), 10, default);
+
+        Assert.Equal(["b", "a"], await store.FindBlobRepositoriesAsync("reg", D('1'), "z", default));
+        Assert.Equal(["a"], await store.FindBlobRepositoriesAsync("reg", D('1'), "b", default));
+
+        await store.ForgetBlobAsync("reg", "b", D('1'), default);
+        Assert.Equal(["a"], await store.FindBlobRepositoriesAsync("reg", D('1'), "z", default));
+    }
+
+    [Fact]
+    public async Task Records_SurviveReopening_InWalMode()
+    {
+        var path = Path.Combine(_folder, "r.db");
+        var store = RecordStore.Open(path, _time);
+        var destination = ImageReference.Parse("reg.example.com/ns/app:1");
+        await store.RecordTagAsync(destination, D('2'), ImageReference.Parse("src.example.com/ns/app:1"), default);
+        await store.RecordFailureAsync("src.example.com/ns/x:1", "reg.example.com/ns/x:1", "404 MANIFEST_UNKNOWN", default);
+
+        var reopened = RecordStore.Open(path, _time);
+
+        Assert.Equal(D('2'), await reopened.FindTagAsync(destination, default));
+        var failure = Assert.Single(await reopened.RecentFailuresAsync(10, default));
+        Assert.Equal("404 MANIFEST_UNKNOWN", failure.Reason);
+        Assert.Equal(_time.GetUtcNow(), failure.FailedAt);
+        Assert.True(File.Exists(path + "-wal") || File.Exists(path), "the records are a SQLite file");
+    }
+}
