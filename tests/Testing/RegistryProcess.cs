@@ -66,6 +66,8 @@ public sealed class RegistryProcess : IAsyncDisposable
               accesslog:
                 disabled: true
             storage:
+              cache:
+                blobdescriptor: inmemory
               filesystem:
                 rootdirectory: {Path.Combine(folder, "data")}
               delete:

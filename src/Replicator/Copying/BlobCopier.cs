@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Net;
 using Microsoft.Extensions.Logging;
 using Polly;
 using SyncGateway.Registry.Client;
+using SyncGateway.Registry.Errors;
 using SyncGateway.Registry.Protocol;
 using SyncGateway.Registry.Streams;
 using SyncGateway.Replicator.Records;
@@ -9,10 +11,13 @@ using SyncGateway.Replicator.Records;
 namespace SyncGateway.Replicator.Copying;
 
 /// <summary>
-/// Makes sure a destination repository holds a blob: skip when it does, mount when the records
-/// know it in another repository of the same registry, else stream it from the source, verified
-/// on the way. One blob is transferred once at a time per destination registry: an image that
-/// needs a blob another image is already sending waits, then mounts or skips it.
+/// Makes sure a destination repository holds a blob, with as few requests as the registry allows.
+/// One POST asks for a mount: from another repository of the same registry when the records know
+/// the blob there, else from the destination repository itself, which answers 201 when the blob
+/// is already there (a skip) and otherwise opens the upload session the blob then streams into,
+/// verified on the way. A mount the registry refuses corrects the records.
+/// One blob is transferred once at a time per destination registry: an image that needs a blob
+/// another image is already sending waits for it, then mounts or skips it.
 /// </summary>
 internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, TransferStats stats, ResiliencePipeline retry, ILogger logger)
 {
@@ -24,30 +29,18 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
         var key = (destinationRepository.Registry, blob.Digest);
         for (var wait = 0; ; wait++)
         {
-            var exists = await retry.ExecuteAsync(
-                async ct => await destination.BlobExistsAsync(destinationRepository.Repository, blob.Digest, ct).ConfigureAwait(false),
-                cancellationToken).ConfigureAwait(false);
-            if (exists)
-            {
-                stats.Skipped(blob.Size);
-                ReplicatorLog.Blob(logger, blob.Digest.ToString(), blob.Size, "skipped", destinationRepository.Name);
-                await RecordAsync(destinationRepository, blob, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-
             var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var leader = _inflight.GetOrAdd(key, mine.Task);
             if (leader != mine.Task && wait < MaxWaits)
             {
-                // Another image is sending this blob to this registry: wait for it, then look again
-                // (it is now there to skip, or in the records to mount).
+                // Another image is sending this blob to this registry: wait, then mount or skip it.
                 await leader.WaitAsync(cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
             try
             {
-                await retry.ExecuteAsync(ct => new ValueTask(TransferAsync(source, sourceRepository, destination, destinationRepository, blob, ct)), cancellationToken).ConfigureAwait(false);
+                await retry.ExecuteAsync(ct => new ValueTask(EnsureOnceAsync(source, sourceRepository, destination, destinationRepository, blob, ct)), cancellationToken).ConfigureAwait(false);
                 return;
             }
             finally
@@ -57,50 +50,55 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
                     _inflight.TryRemove(KeyValuePair.Create(key, mine.Task));
                 }
 
-                // Waiters only need to know the attempt is over; they check the registry themselves.
+                // Waiters only need to know the attempt is over; they ask the registry themselves.
                 mine.SetResult();
             }
         }
     }
 
-    private async Task TransferAsync(RegistryClient source, ImageReference sourceRepository, RegistryClient destination, ImageReference destinationRepository, Descriptor blob, CancellationToken cancellationToken)
+    private async Task EnsureOnceAsync(RegistryClient source, ImageReference sourceRepository, RegistryClient destination, ImageReference destinationRepository, Descriptor blob, CancellationToken cancellationToken)
     {
-        Uri? session = null;
-        if (records is not null)
-        {
-            var candidates = await records.FindBlobRepositoriesAsync(destinationRepository.Registry, blob.Digest, destinationRepository.Repository, cancellationToken).ConfigureAwait(false);
-            foreach (var candidate in candidates)
-            {
-                var start = await destination.StartUploadAsync(destinationRepository.Repository, blob.Digest, candidate, cancellationToken).ConfigureAwait(false);
-                if (start.Mounted)
-                {
-                    stats.Mounted(blob.Size);
-                    ReplicatorLog.Blob(logger, blob.Digest.ToString(), blob.Size, "mounted from " + candidate, destinationRepository.Name);
-                    await RecordAsync(destinationRepository, blob, cancellationToken).ConfigureAwait(false);
-                    return;
-                }
+        var target = destinationRepository.Repository;
+        var elsewhere = records is null
+            ? null
+            : (await records.FindBlobRepositoriesAsync(destinationRepository.Registry, blob.Digest, target, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+        var from = elsewhere ?? target;
 
-                // The registry does not have it there after all: correct the records and use the
-                // upload session it opened instead.
-                ReplicatorLog.RecordContradicted(logger, blob.Digest.ToString(), $"{destinationRepository.Registry}/{candidate}");
-                await records.ForgetBlobAsync(destinationRepository.Registry, candidate, blob.Digest, cancellationToken).ConfigureAwait(false);
-                session = start.Location;
-                break;
+        var start = await StartAsync(destination, target, blob.Digest, from, cancellationToken).ConfigureAwait(false);
+        if (start.Mounted)
+        {
+            if (elsewhere is null)
+            {
+                stats.Skipped(blob.Size);
+                ReplicatorLog.Blob(logger, blob.Digest.ToString(), blob.Size, "already present", destinationRepository.Name);
             }
+            else
+            {
+                stats.Mounted(blob.Size);
+                ReplicatorLog.Blob(logger, blob.Digest.ToString(), blob.Size, "mounted from " + elsewhere, destinationRepository.Name);
+            }
+
+            await RecordAsync(destinationRepository, blob, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
-        session ??= (await destination.StartUploadAsync(destinationRepository.Repository, null, null, cancellationToken).ConfigureAwait(false)).Location!;
+        if (elsewhere is not null)
+        {
+            ReplicatorLog.RecordContradicted(logger, blob.Digest.ToString(), $"{destinationRepository.Registry}/{elsewhere}");
+            await records!.ForgetBlobAsync(destinationRepository.Registry, elsewhere, blob.Digest, cancellationToken).ConfigureAwait(false);
+        }
 
+        var session = start.Location!;
         await transfers.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var download = await source.OpenBlobAsync(sourceRepository.Repository, blob, cancellationToken).ConfigureAwait(false);
             await using var verifying = new VerifyingStream(new CountingStream(download, stats), blob);
-            await destination.CompleteUploadAsync(destinationRepository.Repository, session, blob, verifying, cancellationToken).ConfigureAwait(false);
+            await destination.CompleteUploadAsync(target, session, blob, verifying, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            await destination.CancelUploadAsync(destinationRepository.Repository, session).ConfigureAwait(false);
+            await destination.CancelUploadAsync(target, session).ConfigureAwait(false);
             throw;
         }
         finally
@@ -111,6 +109,19 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
         stats.Copied(blob.Size);
         ReplicatorLog.Blob(logger, blob.Digest.ToString(), blob.Size, "copied", destinationRepository.Name);
         await RecordAsync(destinationRepository, blob, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A mount request; a registry that rejects the mount parameters outright gets a plain upload request.</summary>
+    private static async Task<UploadStart> StartAsync(RegistryClient destination, string repository, Digest digest, string from, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await destination.StartUploadAsync(repository, digest, from, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RegistryException ex) when (ex.Status is HttpStatusCode.BadRequest or HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotImplemented)
+        {
+            return await destination.StartUploadAsync(repository, null, null, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private Task RecordAsync(ImageReference repository, Descriptor blob, CancellationToken cancellationToken) =>

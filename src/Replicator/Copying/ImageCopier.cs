@@ -24,19 +24,40 @@ internal sealed class ImageCopier(RegistryClientPool registries, BlobCopier blob
         var source = registries.Get(task.Source.Registry, task.Source.Repository);
         var destination = registries.Get(task.Destination.Registry, task.Destination.Repository);
 
-        var head = await retry.ExecuteAsync(
-            async ct => await source.HeadManifestAsync(task.Source.Repository, task.Source.Reference, ct).ConfigureAwait(false),
-            cancellationToken).ConfigureAwait(false)
-            ?? throw new RegistryException($"{task.Source} does not exist at the source", HttpStatusCode.NotFound, RegistryErrorCode.ManifestUnknown.Code);
+        // The destination first: when it lacks the tag, the source manifest is needed anyway and
+        // one GET replaces a HEAD and a GET. When it has the tag, a HEAD at the source decides.
+        var existing = options.Force
+            ? null
+            : await retry.ExecuteAsync(
+                async ct => await destination.HeadManifestAsync(task.Destination.Repository, task.Destination.Reference, ct).ConfigureAwait(false),
+                cancellationToken).ConfigureAwait(false);
 
-        if (!options.Force && options.Platforms.IsEmpty && await InSyncAsync(destination, task, head.Digest, cancellationToken).ConfigureAwait(false))
+        string reference = task.Source.Reference;
+        if (existing is not null)
         {
-            return await AlreadyInSync(task, head.Digest, cancellationToken).ConfigureAwait(false);
+            var head = await retry.ExecuteAsync(
+                async ct => await source.HeadManifestAsync(task.Source.Repository, task.Source.Reference, ct).ConfigureAwait(false),
+                cancellationToken).ConfigureAwait(false)
+                ?? throw new RegistryException($"{task.Source} does not exist at the source", HttpStatusCode.NotFound, RegistryErrorCode.ManifestUnknown.Code);
+            if (head.Digest == existing.Digest && options.Platforms.IsEmpty)
+            {
+                return await AlreadyInSync(task, head.Digest, cancellationToken).ConfigureAwait(false);
+            }
+
+            reference = head.Digest.ToString();
         }
 
-        var manifest = await retry.ExecuteAsync(
-            async ct => await source.GetManifestAsync(task.Source.Repository, head.Digest.ToString(), ct).ConfigureAwait(false),
-            cancellationToken).ConfigureAwait(false);
+        Manifest manifest;
+        try
+        {
+            manifest = await retry.ExecuteAsync(
+                async ct => await source.GetManifestAsync(task.Source.Repository, reference, ct).ConfigureAwait(false),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (RegistryException ex) when (ex.IsNotFound)
+        {
+            throw new RegistryException($"{task.Source} does not exist at the source ({ex.Message})", HttpStatusCode.NotFound, ex.Code);
+        }
 
         if (!options.Platforms.IsEmpty && manifest.IsIndex)
         {
@@ -47,7 +68,7 @@ internal sealed class ImageCopier(RegistryClientPool registries, BlobCopier blob
                 manifest = filtered;
             }
 
-            if (!options.Force && await InSyncAsync(destination, task, manifest.Digest, cancellationToken).ConfigureAwait(false))
+            if (existing?.Digest == manifest.Digest)
             {
                 return await AlreadyInSync(task, manifest.Digest, cancellationToken).ConfigureAwait(false);
             }
@@ -61,14 +82,6 @@ internal sealed class ImageCopier(RegistryClientPool registries, BlobCopier blob
         }
 
         return new CopyResult(manifest.Digest, AlreadyInSync: false);
-    }
-
-    private async Task<bool> InSyncAsync(RegistryClient destination, SyncTask task, Digest digest, CancellationToken cancellationToken)
-    {
-        var existing = await retry.ExecuteAsync(
-            async ct => await destination.HeadManifestAsync(task.Destination.Repository, task.Destination.Reference, ct).ConfigureAwait(false),
-            cancellationToken).ConfigureAwait(false);
-        return existing?.Digest == digest;
     }
 
     private async Task<CopyResult> AlreadyInSync(SyncTask task, Digest digest, CancellationToken cancellationToken)

@@ -1,0 +1,28 @@
+using System.Text;
+
+namespace SyncGateway.Bench;
+
+/// <summary>The same copy, written once for syncgateway (image-syncer format) and once for skopeo sync.</summary>
+internal static class Configs
+{
+    public static string ImageSyncer(string source, string destination, Workload workload)
+    {
+        var text = new StringBuilder();
+        text.Append("{\"auth\": {\"").Append(source).Append("\": {\"insecure\": true}, \"").Append(destination).Append("\": {\"insecure\": true}},\n \"images\": {\n");
+        text.AppendJoin(",\n", workload.RepositoryNames.Select(r => $"  \"{source}/{r}\": \"{destination}/mirror/{r[(r.LastIndexOf('/') + 1)..]}\""));
+        text.Append("\n}}\n");
+        return text.ToString();
+    }
+
+    public static string Skopeo(string source, Workload workload)
+    {
+        var text = new StringBuilder();
+        text.Append('"').Append(source).Append("\":\n  tls-verify: false\n  images:\n");
+        foreach (var repository in workload.RepositoryNames)
+        {
+            text.Append("    ").Append(repository).Append(": []\n");
+        }
+
+        return text.ToString();
+    }
+}

@@ -1,0 +1,37 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace SyncGateway.Bench;
+
+/// <summary>One measured command: wall time, peak resident memory (GNU time) and exit code.</summary>
+internal sealed record Measured(string Label, TimeSpan Wall, long PeakRssKiB, int ExitCode, string Output)
+{
+    public static async Task<Measured> RunAsync(string label, string program, IEnumerable<string> arguments)
+    {
+        var report = Path.GetTempFileName();
+        var info = new ProcessStartInfo("/usr/bin/time", new[] { "-f", "%e %M", "-o", report, program }.Concat(arguments))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.Environment["DOTNET_gcServer"] = "0";
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {program}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        clock.Stop();
+        var fields = (await File.ReadAllTextAsync(report)).Trim().Split('\n')[^1].Split(' ');
+        File.Delete(report);
+        var rss = long.Parse(fields[1], CultureInfo.InvariantCulture);
+        return new Measured(label, clock.Elapsed, rss, process.ExitCode, await stdout + await stderr);
+    }
+
+    public static async Task<Measured> TimeAsync(string label, Func<Task> work)
+    {
+        var clock = Stopwatch.StartNew();
+        await work();
+        return new Measured(label, clock.Elapsed, 0, 0, string.Empty);
+    }
+}

@@ -1,0 +1,48 @@
+using SyncGateway.Testing;
+
+namespace SyncGateway.Bench;
+
+/// <summary>A set of images to generate in a source registry, and how many bytes that is.</summary>
+internal sealed record Workload(string Name, string Description, int Repositories, int Tags, Func<ImageSeeder, int, int, Task> PushImage)
+{
+    public static readonly Workload Small = new(
+        "small", "200 repositories x 1 tag, two 64 KiB layers each", 200, 1,
+        async (seeder, repo, tag) => await seeder.PushImageAsync(
+            $"bench/small{repo}", $"v{tag}",
+            [ImageSeeder.RandomBytes(64 * 1024, (repo * 10) + 1), ImageSeeder.RandomBytes(64 * 1024, (repo * 10) + 2)]));
+
+    /// <summary>Every image: the shared 32 MiB base, an 8 MiB layer of its repository, and an 8 MiB layer of its own.</summary>
+    public static readonly Workload Layered = new(
+        "layered", "20 repositories x 3 tags: shared 32 MiB base + two 8 MiB layers", 20, 3,
+        async (seeder, repo, tag) =>
+        {
+            var repository = $"bench/layered{repo}";
+            var layers = new List<(string, long)>
+            {
+                (await seeder.PushGeneratedBlobAsync(repository, 32L << 20, 7), 32L << 20),
+                (await seeder.PushGeneratedBlobAsync(repository, 8L << 20, 1000 + repo), 8L << 20),
+                (await seeder.PushGeneratedBlobAsync(repository, 8L << 20, 100_000 + (repo * 10) + tag), 8L << 20),
+            };
+            await seeder.PushImageWithLayersAsync(repository, $"v{tag}", layers);
+        });
+
+    public static readonly Workload Large = new(
+        "large", "1 image with one 1 GiB layer", 1, 1,
+        async (seeder, repo, tag) =>
+        {
+            var repository = "bench/large";
+            var layer = await seeder.PushGeneratedBlobAsync(repository, 1L << 30, 42);
+            await seeder.PushImageWithLayersAsync(repository, "v0", [(layer, 1L << 30)]);
+        });
+
+    public static Workload? Find(string name) => new[] { Small, Layered, Large }.FirstOrDefault(w => w.Name == name);
+
+    public IEnumerable<string> RepositoryNames => Enumerable.Range(0, Repositories).Select(r => Name == "large" ? "bench/large" : $"bench/{Name}{r}");
+
+    /// <summary>Pushes every image, <paramref name="parallel"/> at a time.</summary>
+    public async Task SeedAsync(ImageSeeder seeder, int parallel)
+    {
+        var images = from repo in Enumerable.Range(0, Repositories) from tag in Enumerable.Range(0, Tags) select (repo, tag);
+        await Parallel.ForEachAsync(images, new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (image, _) => await PushImage(seeder, image.repo, image.tag));
+    }
+}
