@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-prerequisites.sh
-dotnet publish src/Gateway -c Release -o bench/out/syncgateway --nologo -v quiet
+dotnet publish src/Gateway -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o bench/out/syncgateway --nologo -v quiet
 dotnet run -c Release --project bench/SyncGateway.Bench -- bench/out/syncgateway/syncgateway "$@" | tee bench/results.md

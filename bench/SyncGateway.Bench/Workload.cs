@@ -5,6 +5,8 @@ namespace SyncGateway.Bench;
 /// <summary>A set of images to generate in a source registry, and how many bytes that is.</summary>
 internal sealed record Workload(string Name, string Description, int Repositories, int Tags, Func<ImageSeeder, int, int, Task> PushImage)
 {
+    private static readonly string[] DemoRepositories = ["library/nginx", "library/redis", "team/api"];
+
     public static readonly Workload Small = new(
         "small", "200 repositories x 1 tag, two 64 KiB layers each", 200, 1,
         async (seeder, repo, tag) => await seeder.PushImageAsync(
@@ -35,9 +37,21 @@ internal sealed record Workload(string Name, string Description, int Repositorie
             await seeder.PushImageWithLayersAsync(repository, "v0", [(layer, 1L << 30)]);
         });
 
-    public static Workload? Find(string name) => new[] { Small, Layered, Large }.FirstOrDefault(w => w.Name == name);
+    /// <summary>A few images with a shared base layer, for the five-minute demo.</summary>
+    public static readonly Workload Demo = new(
+        "demo", "library/nginx, library/redis and team/api, tags 1.0 and 1.1, on a shared base layer", 3, 2,
+        async (seeder, repo, tag) => await seeder.PushImageAsync(
+            DemoRepositories[repo], $"1.{tag}",
+            [ImageSeeder.RandomBytes(2 << 20, 1), ImageSeeder.RandomBytes(256 * 1024, (repo * 10) + tag + 2)]));
 
-    public IEnumerable<string> RepositoryNames => Enumerable.Range(0, Repositories).Select(r => Name == "large" ? "bench/large" : $"bench/{Name}{r}");
+    public static Workload? Find(string name) => new[] { Small, Layered, Large, Demo }.FirstOrDefault(w => w.Name == name);
+
+    public IEnumerable<string> RepositoryNames => Enumerable.Range(0, Repositories).Select(r => Name switch
+    {
+        "large" => "bench/large",
+        "demo" => DemoRepositories[r],
+        _ => $"bench/{Name}{r}",
+    });
 
     /// <summary>Pushes every image, <paramref name="parallel"/> at a time.</summary>
     public async Task SeedAsync(ImageSeeder seeder, int parallel)

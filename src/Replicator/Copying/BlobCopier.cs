@@ -59,12 +59,12 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
     private async Task EnsureOnceAsync(RegistryClient source, ImageReference sourceRepository, RegistryClient destination, ImageReference destinationRepository, Descriptor blob, CancellationToken cancellationToken)
     {
         var target = destinationRepository.Repository;
-        var elsewhere = records is null
+        var known = records is null
             ? null
-            : (await records.FindBlobRepositoriesAsync(destinationRepository.Registry, blob.Digest, target, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
-        var from = elsewhere ?? target;
+            : await records.FindBlobRepositoryAsync(destinationRepository.Registry, blob.Digest, target, cancellationToken).ConfigureAwait(false);
+        var elsewhere = known is null || known == target ? null : known;
 
-        var start = await StartAsync(destination, target, blob.Digest, from, cancellationToken).ConfigureAwait(false);
+        var start = await StartAsync(destination, target, blob.Digest, elsewhere ?? target, cancellationToken).ConfigureAwait(false);
         if (start.Mounted)
         {
             if (elsewhere is null)
@@ -82,10 +82,10 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
             return;
         }
 
-        if (elsewhere is not null)
+        if (known is not null)
         {
-            ReplicatorLog.RecordContradicted(logger, blob.Digest.ToString(), $"{destinationRepository.Registry}/{elsewhere}");
-            await records!.ForgetBlobAsync(destinationRepository.Registry, elsewhere, blob.Digest, cancellationToken).ConfigureAwait(false);
+            ReplicatorLog.RecordContradicted(logger, blob.Digest.ToString(), $"{destinationRepository.Registry}/{known}");
+            await records!.ForgetBlobAsync(destinationRepository.Registry, known, blob.Digest, cancellationToken).ConfigureAwait(false);
         }
 
         var session = start.Location!;

@@ -8,23 +8,19 @@ namespace SyncGateway.Replicator.Records;
 /// The SQLite records (WAL): which blobs each destination repository holds, which tags were
 /// replicated at which digest, and failures with their reasons. The records are a cache the
 /// registries can contradict: callers check before trusting them and correct them when wrong.
-/// One connection per operation (pooled), so any thread may call.
+/// One connection, used by one caller at a time: every statement takes microseconds, and a single
+/// writer never waits on SQLite's file locks. Any thread may call.
 /// </summary>
-public sealed class RecordStore
+public sealed class RecordStore : IDisposable
 {
     private const int SchemaVersion = 1;
-    private readonly string _connectionString;
+    private readonly SqliteConnection _connection;
+    private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly TimeProvider _time;
 
-    private RecordStore(string path, TimeProvider time)
+    private RecordStore(SqliteConnection connection, string path, TimeProvider time)
     {
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
+        _connection = connection;
         _time = time;
         Path = path;
     }
@@ -40,9 +36,15 @@ public sealed class RecordStore
             Directory.CreateDirectory(folder);
         }
 
-        var store = new RecordStore(path, time);
-        using var connection = store.Connect();
-        Execute(connection, "PRAGMA journal_mode=WAL;");
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = 30,
+        }.ToString());
+        connection.Open();
+        Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;");
         Execute(connection, """
             CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS blobs (
@@ -65,6 +67,7 @@ public sealed class RecordStore
             var version = check.ExecuteScalar() is long v ? (int)v : 0;
             if (version > SchemaVersion)
             {
+                connection.Dispose();
                 throw new InvalidOperationException($"{path} was written by a newer SyncGateway (schema {version}, this one knows {SchemaVersion})");
             }
 
@@ -74,124 +77,126 @@ public sealed class RecordStore
             }
         }
 
-        return store;
+        return new RecordStore(connection, path, time);
     }
 
-    public async Task RecordBlobAsync(string registry, string repository, Digest digest, long size, CancellationToken cancellationToken)
-    {
-        await using var connection = Connect();
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
+    public Task RecordBlobAsync(string registry, string repository, Digest digest, long size, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            """
             INSERT INTO blobs (registry, repository, digest, size, seen_at) VALUES ($registry, $repository, $digest, $size, $at)
             ON CONFLICT (registry, repository, digest) DO UPDATE SET seen_at = excluded.seen_at
-            """;
-        command.Parameters.AddWithValue("$registry", registry);
-        command.Parameters.AddWithValue("$repository", repository);
-        command.Parameters.AddWithValue("$digest", digest.ToString());
-        command.Parameters.AddWithValue("$size", size);
-        command.Parameters.AddWithValue("$at", Now());
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+            """,
+            cancellationToken,
+            ("$registry", registry), ("$repository", repository), ("$digest", digest.ToString()), ("$size", size), ("$at", Now()));
 
     /// <summary>Forgets that a repository holds a blob: the registry said otherwise.</summary>
-    public async Task ForgetBlobAsync(string registry, string repository, Digest digest, CancellationToken cancellationToken)
+    public Task ForgetBlobAsync(string registry, string repository, Digest digest, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "DELETE FROM blobs WHERE registry = $registry AND repository = $repository AND digest = $digest",
+            cancellationToken,
+            ("$registry", registry), ("$repository", repository), ("$digest", digest.ToString()));
+
+    /// <summary>
+    /// The repository of a registry best placed to give a blob: <paramref name="preferred"/> when the
+    /// records know it there, else the one that saw it last; null when no repository is known.
+    /// </summary>
+    public async Task<string?> FindBlobRepositoryAsync(string registry, Digest digest, string preferred, CancellationToken cancellationToken)
     {
-        await using var connection = Connect();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM blobs WHERE registry = $registry AND repository = $repository AND digest = $digest";
-        command.Parameters.AddWithValue("$registry", registry);
-        command.Parameters.AddWithValue("$repository", repository);
-        command.Parameters.AddWithValue("$digest", digest.ToString());
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        var found = await QueryAsync(
+            """
+            SELECT repository FROM blobs WHERE registry = $registry AND digest = $digest
+            ORDER BY repository = $preferred DESC, seen_at DESC LIMIT 1
+            """,
+            reader => reader.GetString(0),
+            cancellationToken,
+            ("$registry", registry), ("$digest", digest.ToString()), ("$preferred", preferred)).ConfigureAwait(false);
+        return found.Count > 0 ? found[0] : null;
     }
 
-    /// <summary>Other repositories of a registry known to hold a blob, newest first: candidates for a mount.</summary>
-    public async Task<IReadOnlyList<string>> FindBlobRepositoriesAsync(string registry, Digest digest, string except, CancellationToken cancellationToken)
-    {
-        await using var connection = Connect();
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT repository FROM blobs WHERE registry = $registry AND digest = $digest AND repository <> $except
-            ORDER BY seen_at DESC LIMIT 3
-            """;
-        command.Parameters.AddWithValue("$registry", registry);
-        command.Parameters.AddWithValue("$digest", digest.ToString());
-        command.Parameters.AddWithValue("$except", except);
-        var result = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            result.Add(reader.GetString(0));
-        }
-
-        return result;
-    }
-
-    public async Task RecordTagAsync(ImageReference destination, Digest digest, ImageReference source, CancellationToken cancellationToken)
-    {
-        await using var connection = Connect();
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
+    public Task RecordTagAsync(ImageReference destination, Digest digest, ImageReference source, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            """
             INSERT INTO tags (registry, repository, tag, digest, source, replicated_at) VALUES ($registry, $repository, $tag, $digest, $source, $at)
             ON CONFLICT (registry, repository, tag) DO UPDATE SET digest = excluded.digest, source = excluded.source, replicated_at = excluded.replicated_at
-            """;
-        command.Parameters.AddWithValue("$registry", destination.Registry);
-        command.Parameters.AddWithValue("$repository", destination.Repository);
-        command.Parameters.AddWithValue("$tag", destination.Reference);
-        command.Parameters.AddWithValue("$digest", digest.ToString());
-        command.Parameters.AddWithValue("$source", source.ToString());
-        command.Parameters.AddWithValue("$at", Now());
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+            """,
+            cancellationToken,
+            ("$registry", destination.Registry), ("$repository", destination.Repository), ("$tag", destination.Reference),
+            ("$digest", digest.ToString()), ("$source", source.ToString()), ("$at", Now()));
 
     public async Task<Digest?> FindTagAsync(ImageReference destination, CancellationToken cancellationToken)
     {
-        await using var connection = Connect();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT digest FROM tags WHERE registry = $registry AND repository = $repository AND tag = $tag";
-        command.Parameters.AddWithValue("$registry", destination.Registry);
-        command.Parameters.AddWithValue("$repository", destination.Repository);
-        command.Parameters.AddWithValue("$tag", destination.Reference);
-        var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
-        return Digest.TryParse(value, out var digest) ? digest : null;
+        var found = await QueryAsync(
+            "SELECT digest FROM tags WHERE registry = $registry AND repository = $repository AND tag = $tag",
+            reader => reader.GetString(0),
+            cancellationToken,
+            ("$registry", destination.Registry), ("$repository", destination.Repository), ("$tag", destination.Reference)).ConfigureAwait(false);
+        return found.Count > 0 && Digest.TryParse(found[0], out var digest) ? digest : null;
     }
 
-    public async Task RecordFailureAsync(string source, string destination, string reason, CancellationToken cancellationToken)
+    public Task RecordFailureAsync(string source, string destination, string reason, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "INSERT INTO failures (source, destination, reason, failed_at) VALUES ($source, $destination, $reason, $at)",
+            cancellationToken,
+            ("$source", source), ("$destination", destination), ("$reason", reason), ("$at", Now()));
+
+    public Task<IReadOnlyList<FailureRecord>> RecentFailuresAsync(int limit, CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT source, destination, reason, failed_at FROM failures ORDER BY id DESC LIMIT $limit",
+            reader => new FailureRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture)),
+            cancellationToken,
+            ("$limit", limit));
+
+    public void Dispose()
     {
-        await using var connection = Connect();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO failures (source, destination, reason, failed_at) VALUES ($source, $destination, $reason, $at)";
-        command.Parameters.AddWithValue("$source", source);
-        command.Parameters.AddWithValue("$destination", destination);
-        command.Parameters.AddWithValue("$reason", reason);
-        command.Parameters.AddWithValue("$at", Now());
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        _connection.Dispose();
+        _gate.Dispose();
     }
 
-    public async Task<IReadOnlyList<FailureRecord>> RecentFailuresAsync(int limit, CancellationToken cancellationToken)
+    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
-        await using var connection = Connect();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT source, destination, reason, failed_at FROM failures ORDER BY id DESC LIMIT $limit";
-        command.Parameters.AddWithValue("$limit", limit);
-        var result = new List<FailureRecord>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            result.Add(new FailureRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture)));
+            await using var command = Command(sql, parameters);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<SqliteDataReader, T> read, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = Command(sql, parameters);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var result = new List<T>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                result.Add(read(reader));
+            }
+
+            return result;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private SqliteCommand Command(string sql, (string Name, object Value)[] parameters)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
         }
 
-        return result;
-    }
-
-    private SqliteConnection Connect()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
-        pragma.ExecuteNonQuery();
-        return connection;
+        return command;
     }
 
     private string Now() => _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);

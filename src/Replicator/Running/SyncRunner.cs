@@ -28,7 +28,7 @@ public sealed class SyncRunner(RegistryClientPool registries, TimeProvider time,
     {
         var started = time.GetTimestamp();
         var retry = RetryPolicy.Create(options.Retries, options.RetryDelay, time, stats, _logger);
-        var records = options.RecordsPath is null ? null : RecordStore.Open(options.RecordsPath, time);
+        using var records = options.RecordsPath is null ? null : RecordStore.Open(options.RecordsPath, time);
 
         var plan = await new Planner(registries, retry, _logger).PlanAsync(configuration.Rules, options.Concurrency, cancellationToken).ConfigureAwait(false);
         observer?.Planned(plan.Tasks.Count);

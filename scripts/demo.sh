@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The main job on a local default setup: two registries on this machine (source 127.0.0.1:5001,
+# destination 127.0.0.1:5002, each a docker-registry process with its own storage folder), a few
+# images seeded into the source, then `syncgateway sync` with an image-syncer configuration, run
+# twice to show that the second run has nothing to copy. Everything is removed at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-prerequisites.sh
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+for port in 5001 5002; do
+  mkdir -p "$work/$port"
+  cat > "$work/$port/config.yml" <<YAML
+version: 0.1
+log: {level: warn, accesslog: {disabled: true}}
+storage: {filesystem: {rootdirectory: $work/$port/data}, cache: {blobdescriptor: inmemory}}
+http: {addr: 127.0.0.1:$port}
+YAML
+  docker-registry serve "$work/$port/config.yml" >"$work/$port/log" 2>&1 &
+  pids+=($!)
+done
+for port in 5001 5002; do
+  for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.2; done
+done
+
+echo "== seeding the source registry"
+dotnet run -c Release --project bench/SyncGateway.Bench -- seed 127.0.0.1:5001 demo
+dotnet build src/Gateway -c Release --nologo -v quiet
+
+echo "== syncgateway sync --config examples/local/image-syncer.yaml"
+dotnet src/Gateway/bin/Release/net10.0/syncgateway.dll sync --config examples/local/image-syncer.yaml --records "$work/records.db"
+echo "== the same again: nothing left to copy"
+dotnet src/Gateway/bin/Release/net10.0/syncgateway.dll sync --config examples/local/image-syncer.yaml --records "$work/records.db"
+echo "== the destination now holds"
+for repository in mirror/nginx mirror/redis mirror/api backup/api; do
+  echo "  $repository: $(curl -fs "http://127.0.0.1:5002/v2/$repository/tags/list")"
+done
