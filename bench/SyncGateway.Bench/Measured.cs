@@ -27,11 +27,4 @@ internal sealed record Measured(string Label, TimeSpan Wall, long PeakRssKiB, in
         var rss = long.Parse(fields[1], CultureInfo.InvariantCulture);
         return new Measured(label, clock.Elapsed, rss, process.ExitCode, await stdout + await stderr);
     }
-
-    public static async Task<Measured> TimeAsync(string label, Func<Task> work)
-    {
-        var clock = Stopwatch.StartNew();
-        await work();
-        return new Measured(label, clock.Elapsed, 0, 0, string.Empty);
-    }
 }

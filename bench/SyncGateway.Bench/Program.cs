@@ -77,13 +77,11 @@ foreach (var workload in selected)
         Fail(cold, warm);
     }
 
-    // The destination's own write path: the same bytes pushed straight in, no source to read.
-    if (workload == Workload.Layered)
+    // The destination's own write path: the same blobs and manifests pushed from memory, no source.
     {
         await using var destination = await RegistryProcess.StartAsync();
-        using var seeder = new ImageSeeder(destination.Host);
-        var direct = await Measured.TimeAsync("direct push", () => workload.SeedAsync(seeder, parallel: 5));
-        Row(direct, "direct push (no source)", "write path");
+        var elapsed = await WritePath.MeasureAsync(source.Host, workload.RepositoryNames, destination.Host);
+        Row(new Measured("write path", elapsed, 0, 0, string.Empty), "direct push from memory", "write path");
     }
 
     Directory.Delete(folder, recursive: true);

@@ -48,10 +48,11 @@ internal sealed class RegistryAuthenticator(string apiHost, RegistryCredentials?
     }
 
     /// <summary>
-    /// Learns from a 401 answer. Returns whether asking again with fresh authorization can help:
-    /// a new challenge, or a cached token that may have expired.
+    /// Learns from a 401 answer to <paramref name="request"/>. Returns whether asking again can help:
+    /// the request went without the authorization the challenge asks for (another request may
+    /// have learnt the challenge meanwhile), or carried a token that may have expired.
     /// </summary>
-    public bool OnUnauthorized(HttpResponseMessage response, string scope)
+    public bool OnUnauthorized(HttpResponseMessage response, HttpRequestMessage request, string scope)
     {
         var challenge = AuthChallenge.From(response.Headers.WwwAuthenticate);
         if (challenge is null)
@@ -59,15 +60,19 @@ internal sealed class RegistryAuthenticator(string apiHost, RegistryCredentials?
             return false;
         }
 
-        var previous = _challenge;
         _challenge = challenge;
+        var sent = request.Headers.Authorization?.Scheme;
         if (challenge.IsBearer)
         {
-            _tokens.TryRemove(TokenKey(challenge, scope), out _);
+            if (string.Equals(sent, "Bearer", StringComparison.OrdinalIgnoreCase))
+            {
+                _tokens.TryRemove(TokenKey(challenge, scope), out _);
+            }
+
             return true;
         }
 
-        return credentials is not null && (previous is null || !previous.IsBasic);
+        return credentials is not null && !string.Equals(sent, "Basic", StringComparison.OrdinalIgnoreCase);
     }
 
     private async Task<CachedToken> GetTokenAsync(AuthChallenge challenge, string scope, CancellationToken cancellationToken)

@@ -365,7 +365,7 @@ public sealed class RegistryClient
                 throw new RegistryException($"{operation}: {_endpoint.Host} cannot be reached ({ex.Message})", null, null, retryable: true, inner: ex);
             }
 
-            if (response.StatusCode == HttpStatusCode.Unauthorized && attempt == 0 && _auth.OnUnauthorized(response, scope))
+            if (response.StatusCode == HttpStatusCode.Unauthorized && attempt == 0 && _auth.OnUnauthorized(response, request, scope))
             {
                 response.Dispose();
                 if (!replayable)

@@ -268,7 +268,7 @@ public sealed class SyncCommandTests
         var run = await CliRun.InvokeAsync("sync", "--config", config, "--records", workspace.Records);
 
         Assert.True(run.ExitCode == 1, run.ToString());
-        Assert.Equal(image.Digest, await reader.ManifestDigestAsync("m/app", "1"));
+        Assert.True(image.Digest == await reader.ManifestDigestAsync("m/app", "1"), run.ToString());
         Assert.Contains($"{source.Host}/other/app:1 -> {destination.Host}/m/other:1", run.Out, StringComparison.Ordinal);
         Assert.Contains("401", run.Out, StringComparison.Ordinal);
         Assert.Contains("Synced 1", run.Out, StringComparison.Ordinal);
@@ -432,5 +432,56 @@ public sealed class SyncCommandTests
         Assert.Contains("did not mount it; forgetting that record", second.Error, StringComparison.Ordinal);
         Assert.Equal(b.Digest, await reader.ManifestDigestAsync("m/b", "1"));
         Assert.True(await reader.BlobExistsAsync("m/b", ImageSeeder.DigestOf(layer)));
+    }
+
+    [Fact]
+    public async Task PlatformFilter_CopiesOnlyTheChosenArchitecture_AndSaysTheIndexDigestChanged()
+    {
+        await using var source = await RegistryProcess.StartAsync();
+        await using var destination = await RegistryProcess.StartAsync();
+        using var seeder = new ImageSeeder(source.Host);
+        using var reader = new ImageSeeder(destination.Host);
+        using var workspace = new Workspace();
+        var amd64 = await seeder.PushImageAsync("library/multi", "amd64", [ImageSeeder.RandomBytes(4000, 100)]);
+        var arm64 = await seeder.PushImageAsync("library/multi", "arm64", [ImageSeeder.RandomBytes(4000, 101)], architecture: "arm64");
+        var index = await seeder.PushIndexAsync("library/multi", "1.0", [(amd64, "linux", "amd64"), (arm64, "linux", "arm64")]);
+        var images = workspace.Write("images.yaml", $"\"{source.Host}/library/multi:1.0\": \"{destination.Host}/mirror/multi\"\n");
+        var auth = workspace.Write("auth.yaml", $"\"{source.Host}\": {{insecure: true}}\n\"{destination.Host}\": {{insecure: true}}\n");
+        var success = Path.Combine(workspace.Folder, "success.json");
+
+        var run = await CliRun.InvokeAsync("sync", "--auth", auth, "--images", images, "--records", workspace.Records, "--arch", "arm64", "--output-success-images", success, "--output-images-format", "json");
+        var again = await CliRun.InvokeAsync("sync", "--auth", auth, "--images", images, "--records", workspace.Records, "--arch", "arm64");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var copied = await reader.ManifestDigestAsync("mirror/multi", "1.0");
+        Assert.NotNull(copied);
+        Assert.NotEqual(index.Digest, copied);
+        Assert.Contains($"digest {index.Digest} becomes {copied}", run.Error, StringComparison.Ordinal);
+        Assert.Equal(arm64.Digest, await reader.ManifestDigestAsync("mirror/multi", arm64.Digest));
+        Assert.Null(await reader.ManifestDigestAsync("mirror/multi", amd64.Digest));
+        Assert.Contains($"\"{source.Host}/library/multi:1.0\": \"{destination.Host}/mirror/multi:1.0\"", await File.ReadAllTextAsync(success), StringComparison.Ordinal);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("Synced 0, already in sync 1", again.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FailedImagesFile_FeedsStraightBackIntoImages()
+    {
+        await using var source = await RegistryProcess.StartAsync();
+        await using var destination = await RegistryProcess.StartAsync();
+        using var seeder = new ImageSeeder(source.Host);
+        using var reader = new ImageSeeder(destination.Host);
+        using var workspace = new Workspace();
+        var auth = workspace.Write("auth.yaml", $"\"{source.Host}\": {{insecure: true}}\n\"{destination.Host}\": {{insecure: true}}\n");
+        var images = workspace.Write("images.yaml", $"\"{source.Host}/lib/late:1\": \"{destination.Host}/m/late\"\n");
+        var failed = Path.Combine(workspace.Folder, "failed.yaml");
+
+        var first = await CliRun.InvokeAsync("sync", "--auth", auth, "--images", images, "--records", workspace.Records, "--retries", "0", "--output-failed-images", failed);
+        var late = await seeder.PushImageAsync("lib/late", "1", [ImageSeeder.RandomBytes(1000, 110)]);
+        var retry = await CliRun.InvokeAsync("sync", "--auth", auth, "--images", failed, "--records", workspace.Records);
+
+        Assert.True(first.ExitCode == 1, first.ToString());
+        Assert.True(retry.ExitCode == 0, retry.ToString());
+        Assert.Equal(late.Digest, await reader.ManifestDigestAsync("m/late", "1"));
     }
 }
