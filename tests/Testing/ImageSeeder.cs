@@ -40,6 +40,18 @@ public sealed class ImageSeeder : IDisposable
         return bytes;
     }
 
+    /// <summary>A real gzip stream of random bytes: a layer that clients such as skopeo take as it is.</summary>
+    public static byte[] GzipBytes(int size, int seed)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(RandomBytes(size, seed));
+        }
+
+        return output.ToArray();
+    }
+
     public static string DigestOf(byte[] content) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(content));
 
     public async Task<string> PushBlobAsync(string repository, byte[] content)

@@ -21,6 +21,9 @@ internal sealed class RegistryAuthenticator(string apiHost, RegistryCredentials?
     private readonly ConcurrentDictionary<string, Lazy<Task<CachedToken>>> _tokens = new(StringComparer.Ordinal);
     private volatile AuthChallenge? _challenge;
 
+    /// <summary>Whether a challenge of this host has been seen, so that <see cref="ApplyAsync"/> knows what to send.</summary>
+    public bool KnowsChallenge => _challenge is not null;
+
     /// <summary>Sets the Authorization header the host's last challenge calls for, if any.</summary>
     public async ValueTask ApplyAsync(HttpRequestMessage request, string scope, CancellationToken cancellationToken)
     {

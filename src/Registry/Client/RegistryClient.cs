@@ -26,18 +26,40 @@ public sealed class RegistryClient
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
     private readonly RegistryAuthenticator _auth;
+    private readonly HttpMessageInvoker? _invoker;
     private readonly SemaphoreSlim _probeLock = new(1, 1);
     private Uri? _baseUri;
 
-    public RegistryClient(RegistryEndpoint endpoint, HttpClient http, TimeProvider time)
+    public RegistryClient(RegistryEndpoint endpoint, HttpClient http, TimeProvider time, HttpMessageInvoker? invoker = null)
     {
         _endpoint = endpoint;
         _http = http;
+        _invoker = invoker;
         _time = time;
         _auth = new RegistryAuthenticator(endpoint.ApiHost, endpoint.Credentials, http, time);
     }
 
     public RegistryEndpoint Endpoint => _endpoint;
+
+    /// <summary>The same connection pool as a plain invoker, for forwarding requests as they are.</summary>
+    public HttpMessageInvoker Invoker => _invoker ?? throw new InvalidOperationException("this client was made without an invoker");
+
+    /// <summary>The registry's API root, <c>http(s)://host/v2/</c>.</summary>
+    public Task<Uri> GetBaseUriAsync(CancellationToken cancellationToken) => BaseUriAsync(cancellationToken);
+
+    /// <summary>
+    /// Puts this registry's service credentials on a request that is about to be forwarded (a
+    /// token for <paramref name="scope"/>, or Basic), learning the registry's challenge first.
+    /// </summary>
+    public async Task AuthorizeAsync(HttpRequestMessage request, string scope, CancellationToken cancellationToken)
+    {
+        if (!_auth.KnowsChallenge)
+        {
+            using var probe = await SendAsync(() => Request(HttpMethod.Get, string.Empty), scope, $"GET {_endpoint.Host}/v2/", cancellationToken).ConfigureAwait(false);
+        }
+
+        await _auth.ApplyAsync(request, scope, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Resolves a manifest reference to its descriptor with a HEAD; null when it does not exist.</summary>
     public async Task<Descriptor?> HeadManifestAsync(string repository, string reference, CancellationToken cancellationToken)
@@ -552,7 +574,7 @@ public sealed class RegistryClient
     private static bool IsRedirect(HttpStatusCode status) =>
         status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
 
-    private static string PullScope(string repository) => $"repository:{repository}:pull";
+    public static string PullScope(string repository) => $"repository:{repository}:pull";
 
-    private static string PushScope(string repository) => $"repository:{repository}:pull,push";
+    public static string PushScope(string repository) => $"repository:{repository}:pull,push";
 }

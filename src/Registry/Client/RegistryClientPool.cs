@@ -12,7 +12,7 @@ namespace SyncGateway.Registry.Client;
 public sealed class RegistryClientPool(IEnumerable<RegistryEndpoint> endpoints, TimeProvider time, IReadOnlyDictionary<string, RegistryCredentials>? dockerLogins = null) : IDisposable
 {
     private readonly RegistryEndpoint[] _endpoints = endpoints.OrderByDescending(e => e.Prefix.Length).ToArray();
-    private readonly ConcurrentDictionary<string, Lazy<(RegistryClient Client, HttpClient Http)>> _clients = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Lazy<(RegistryClient Client, SocketsHttpHandler Handler)>> _clients = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The client for a repository: the endpoint with the longest matching prefix.</summary>
     public RegistryClient Get(string registry, string repository)
@@ -28,10 +28,11 @@ public sealed class RegistryClientPool(IEnumerable<RegistryEndpoint> endpoints, 
         }
 
         var key = endpoint.Prefix;
-        return _clients.GetOrAdd(key, _ => new Lazy<(RegistryClient, HttpClient)>(() =>
+        return _clients.GetOrAdd(key, _ => new Lazy<(RegistryClient, SocketsHttpHandler)>(() =>
         {
-            var http = RegistryHttp.CreateClient(endpoint);
-            return (new RegistryClient(endpoint, http, time), http);
+            var handler = RegistryHttp.CreateHandler(endpoint);
+            var http = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+            return (new RegistryClient(endpoint, http, time, new HttpMessageInvoker(handler, disposeHandler: false)), handler);
         })).Value.Client;
     }
 
@@ -39,7 +40,7 @@ public sealed class RegistryClientPool(IEnumerable<RegistryEndpoint> endpoints, 
     {
         foreach (var lazy in _clients.Values.Where(l => l.IsValueCreated))
         {
-            lazy.Value.Http.Dispose();
+            lazy.Value.Handler.Dispose();
         }
     }
 }

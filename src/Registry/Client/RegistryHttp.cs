@@ -10,7 +10,11 @@ namespace SyncGateway.Registry.Client;
 /// </summary>
 public static class RegistryHttp
 {
-    public static HttpClient CreateClient(RegistryEndpoint endpoint)
+    public static HttpClient CreateClient(RegistryEndpoint endpoint) =>
+        new(CreateHandler(endpoint), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+
+    /// <summary>The connection pool for one endpoint, to share between a client and a forwarder.</summary>
+    public static SocketsHttpHandler CreateHandler(RegistryEndpoint endpoint)
     {
         var handler = new SocketsHttpHandler
         {
@@ -38,7 +42,7 @@ public static class RegistryHttp
             };
         }
 
-        return new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        return handler;
     }
 
     private static bool ValidateWithAuthorities(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection authorities)

@@ -99,15 +99,48 @@ internal sealed class Planner(RegistryClientPool registries, ResiliencePipeline 
             tags = rule.Tags.ExactTags;
         }
 
+        tasks.AddRange(tags.SelectMany(tag => TasksFor(rule, tag)));
+        return (tasks, null);
+    }
+
+    /// <summary>
+    /// The tasks a rule gives one tag of its source repository: none when the rule does not take
+    /// the tag; a destination tag list maps the rule's exact tags in order.
+    /// </summary>
+    public static IEnumerable<SyncTask> TasksFor(SyncRule rule, string tag)
+    {
+        if (rule.Digest is not null || !rule.Tags.Matches(tag))
+        {
+            yield break;
+        }
+
+        var position = rule.Tags.NeedsListing ? -1 : IndexOf(rule.Tags.ExactTags, tag);
         foreach (var destination in rule.Destinations)
         {
-            for (var i = 0; i < tags.Count; i++)
+            var targetTag = destination.Tags.Count > 0 && position >= 0 ? destination.Tags[position] : tag;
+            yield return new SyncTask(rule.Key, rule.Source.WithTag(tag), destination.Repository.WithTag(targetTag));
+        }
+    }
+
+    /// <summary>The tasks every rule gives one tagged image of a source registry: a push, a webhook event, a read that missed.</summary>
+    public static IReadOnlyList<SyncTask> TasksForImage(IEnumerable<SyncRule> rules, Registry.Protocol.ImageReference image) =>
+        image.Tag is not { } tag
+            ? []
+            : rules.Where(r => r.Source.Registry == image.Registry && r.Source.Repository == image.Repository)
+                .SelectMany(r => TasksFor(r, tag))
+                .DistinctBy(t => t.Destination.ToString())
+                .ToList();
+
+    private static int IndexOf(IReadOnlyList<string> tags, string tag)
+    {
+        for (var i = 0; i < tags.Count; i++)
+        {
+            if (tags[i] == tag)
             {
-                var targetTag = destination.Tags.Count > 0 ? destination.Tags[i] : tags[i];
-                tasks.Add(new SyncTask(rule.Key, rule.Source.WithTag(tags[i]), destination.Repository.WithTag(targetTag)));
+                return i;
             }
         }
 
-        return (tasks, null);
+        return -1;
     }
 }

@@ -33,22 +33,34 @@ public sealed class SyncRunner(RegistryClientPool registries, TimeProvider time,
         var plan = await new Planner(registries, retry, _logger).PlanAsync(configuration.Rules, options.Concurrency, cancellationToken).ConfigureAwait(false);
         observer?.Planned(plan.Tasks.Count);
 
+        var results = await CopyAsync(plan.Tasks, options, stats, records, observer, cancellationToken).ConfigureAwait(false);
+        return new SyncSummary(results, plan.Failures, stats, time.GetElapsedTime(started));
+    }
+
+    /// <summary>Copies the given tasks (events from a gateway or a webhook), without planning.</summary>
+    public async Task<IReadOnlyList<TaskResult>> CopyAsync(IReadOnlyList<SyncTask> tasks, SyncOptions options, TransferStats stats, CancellationToken cancellationToken)
+    {
+        using var records = options.RecordsPath is null ? null : RecordStore.Open(options.RecordsPath, time);
+        return await CopyAsync(tasks, options, stats, records, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<TaskResult[]> CopyAsync(IReadOnlyList<SyncTask> tasks, SyncOptions options, TransferStats stats, RecordStore? records, ISyncObserver? observer, CancellationToken cancellationToken)
+    {
+        var retry = RetryPolicy.Create(options.Retries, options.RetryDelay, time, stats, _logger);
         using var transfers = new SemaphoreSlim(options.Concurrency, options.Concurrency);
         var blobs = new BlobCopier(records, transfers, stats, retry, _logger);
         var copier = new ImageCopier(registries, blobs, records, retry, stats, new CopyOptions(options.Force, options.Platforms), _logger);
-        var results = new TaskResult[plan.Tasks.Count];
-
+        var results = new TaskResult[tasks.Count];
         await Parallel.ForEachAsync(
-            Enumerable.Range(0, plan.Tasks.Count),
+            Enumerable.Range(0, tasks.Count),
             new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellationToken },
             async (i, ct) =>
             {
-                var result = await CopyOneAsync(copier, records, plan.Tasks[i], ct).ConfigureAwait(false);
+                var result = await CopyOneAsync(copier, records, tasks[i], ct).ConfigureAwait(false);
                 results[i] = result;
                 observer?.Completed(result);
             }).ConfigureAwait(false);
-
-        return new SyncSummary(results, plan.Failures, stats, time.GetElapsedTime(started));
+        return results;
     }
 
     private async Task<TaskResult> CopyOneAsync(ImageCopier copier, RecordStore? records, SyncTask task, CancellationToken cancellationToken)

@@ -1,0 +1,74 @@
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Prometheus;
+using SyncGateway.Gateway.Logging;
+using SyncGateway.Gateway.Metrics;
+using SyncGateway.Gateway.Proxy;
+using SyncGateway.Gateway.Replication;
+using SyncGateway.Registry.Auth;
+using SyncGateway.Registry.Client;
+using SyncGateway.Replicator.Configuration;
+using SyncGateway.Replicator.Running;
+
+namespace SyncGateway.Gateway.Hosting;
+
+/// <summary>Builds the <c>serve</c> process: the Registry V2 endpoint, metrics, health, and the replication worker.</summary>
+internal static class GatewayHost
+{
+    public static WebApplication Build(SyncConfiguration configuration, SyncOptions options, TextWriter log)
+    {
+        var gateway = configuration.Gateway!;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new TextWriterLoggerProvider(log, LogLevel.Information, TimeProvider.System));
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        builder.WebHost.UseUrls(gateway.Listen);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = 64 * 1024;
+            if (gateway.TlsCertificate is { } certificate)
+            {
+                kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = X509Certificate2.CreateFromPemFile(certificate, gateway.TlsKey));
+            }
+        });
+
+        builder.Services.AddSyncGateway(configuration, options);
+        var app = builder.Build();
+        app.MapSyncGateway();
+        return app;
+    }
+
+    private static IServiceCollection AddSyncGateway(this IServiceCollection services, SyncConfiguration configuration, SyncOptions options)
+    {
+        var gateway = configuration.Gateway!;
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(configuration);
+        services.AddSingleton(options);
+        services.AddSingleton(sp => new RegistryClientPool(configuration.Registries, sp.GetRequiredService<TimeProvider>(), DockerConfigCredentials.Load(DockerConfigCredentials.DefaultPath())));
+        services.AddSingleton(new MirrorMap(configuration.Rules, gateway.Source!, gateway.Mirror));
+        services.AddSingleton<ContentChecks>();
+        services.AddSingleton(sp => new GatewayAuth(gateway.Auth, gateway.Htpasswd, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<UpstreamForwarder>();
+        services.AddSingleton<ReplicationQueue>();
+        services.AddSingleton(sp => new SyncRunner(sp.GetRequiredService<RegistryClientPool>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<RegistryProxy>();
+        services.AddHttpForwarder();
+        services.AddHostedService<ReplicationWorker>();
+        GatewayMetrics.Initialize();
+        return services;
+    }
+
+    private static void MapSyncGateway(this WebApplication app)
+    {
+        app.MapMetrics("/metrics");
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.Map("/v2", (HttpContext context, RegistryProxy proxy) => proxy.HandleAsync(context, string.Empty));
+        app.Map("/v2/{**rest}", (HttpContext context, string? rest, RegistryProxy proxy) => proxy.HandleAsync(context, rest));
+    }
+}

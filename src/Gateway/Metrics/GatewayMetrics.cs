@@ -1,0 +1,51 @@
+using Prometheus;
+using SyncGateway.Gateway.Proxy;
+
+namespace SyncGateway.Gateway.Metrics;
+
+/// <summary>
+/// The gateway's metrics. Labels are of low cardinality (backend, method, status class); no
+/// repository, tag, digest or URL is ever a label value. Every series exists from start-up.
+/// </summary>
+internal static class GatewayMetrics
+{
+    private static readonly string[] Methods = ["GET", "HEAD", "PUT", "POST", "PATCH", "DELETE"];
+    private static readonly string[] Results = ["2xx", "3xx", "4xx", "5xx"];
+
+    public static readonly Counter Requests = Prometheus.Metrics.CreateCounter(
+        "syncgateway_gateway_requests_total",
+        "Registry API requests answered, by the backend that answered, method and status class.",
+        new CounterConfiguration { LabelNames = ["backend", "method", "result"] });
+
+    public static readonly Counter StaleReads = Prometheus.Metrics.CreateCounter(
+        "syncgateway_gateway_stale_reads_total",
+        "Reads served from the mirror because the source could not be reached.");
+
+    public static readonly Counter ReplicationsQueued = Prometheus.Metrics.CreateCounter(
+        "syncgateway_gateway_replications_queued_total",
+        "Images queued for replication by the gateway, by what caused it.",
+        new CounterConfiguration { LabelNames = ["cause"] });
+
+    public static void Initialize()
+    {
+        foreach (var backend in new[] { Backend.Mirror, Backend.Source, Backend.Gateway })
+        {
+            foreach (var method in Methods)
+            {
+                foreach (var result in Results)
+                {
+                    Requests.WithLabels(backend.Name(), method, result);
+                }
+            }
+        }
+
+        ReplicationsQueued.WithLabels("push");
+        ReplicationsQueued.WithLabels("read_miss");
+    }
+
+    public static void Count(Backend backend, string method, int status)
+    {
+        var known = Array.IndexOf(Methods, method) >= 0 ? method : "other";
+        Requests.WithLabels(backend.Name(), known, status switch { < 300 => "2xx", < 400 => "3xx", < 500 => "4xx", _ => "5xx" }).Inc();
+    }
+}

@@ -1,0 +1,214 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using SyncGateway.Registry.Client;
+using SyncGateway.Registry.Errors;
+using SyncGateway.Registry.Protocol;
+using SyncGateway.Gateway.Metrics;
+using SyncGateway.Replicator.Configuration;
+using SyncGateway.Replicator.Planning;
+using SyncGateway.Replicator.Running;
+
+namespace SyncGateway.Gateway.Proxy;
+
+/// <summary>
+/// The Registry V2 endpoint. The source stays the authority: a manifest by tag is resolved there
+/// with a HEAD; content by digest is served from the mirror when the mirror holds it and the
+/// source has it too (which, in passthrough mode, is also the check that this client may read
+/// it), otherwise it streams from the source and the image is queued for replication. When the
+/// source cannot be reached, what the mirror holds is served. Writes, tag lists, the catalog and
+/// referrers go to the source; a manifest the source accepts becomes a replication event at once.
+/// </summary>
+internal sealed partial class RegistryProxy(
+    SyncConfiguration configuration,
+    RegistryClientPool registries,
+    MirrorMap mirrors,
+    ContentChecks checks,
+    GatewayAuth auth,
+    UpstreamForwarder forwarder,
+    ReplicationQueue queue,
+    ILogger<RegistryProxy> logger)
+{
+    private const long MaxManifestBody = Manifest.MaxSize;
+    private readonly string _source = configuration.Gateway!.Source!;
+    private readonly string? _mirror = configuration.Gateway!.Mirror;
+
+    public async Task HandleAsync(HttpContext context, string? rest)
+    {
+        var path = RegistryPath.Parse(rest ?? string.Empty, out var error);
+        if (path is null)
+        {
+            var code = error!.Contains("digest", StringComparison.Ordinal) ? RegistryErrorCode.DigestInvalid
+                : error.Contains("reference", StringComparison.Ordinal) ? RegistryErrorCode.ManifestInvalid
+                : error.Contains("registry API path", StringComparison.Ordinal) ? RegistryErrorCode.Unsupported
+                : RegistryErrorCode.NameInvalid;
+            GatewayMetrics.Count(Backend.Gateway, context.Request.Method, 400);
+            await OciError.WriteAsync(context, code, error, code == RegistryErrorCode.Unsupported ? HttpStatusCode.NotFound : HttpStatusCode.BadRequest).ConfigureAwait(false);
+            return;
+        }
+
+        if (!auth.Admits(context))
+        {
+            GatewayMetrics.Count(Backend.Gateway, context.Request.Method, 401);
+            await GatewayAuth.ChallengeAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        var method = context.Request.Method;
+        if (path.Route == RegistryRoute.Base)
+        {
+            // Passthrough: the source's own answer (its challenge). When the source is down, or the
+            // gateway is the one that authenticates, the gateway answers: reads can still be served.
+            if (auth.Mode == GatewayAuth.Passthrough)
+            {
+                var source = registries.Get(_source, string.Empty);
+                await forwarder.ForwardAsync(context, Backend.Source, source, string.Empty, UpstreamCredentials.Client, string.Empty, VersionCheckAsync).ConfigureAwait(false);
+            }
+            else
+            {
+                await VersionCheckAsync(context).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        var isRead = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
+        if (isRead && path.Route is RegistryRoute.Manifest or RegistryRoute.Blob)
+        {
+            await ReadAsync(context, path).ConfigureAwait(false);
+            return;
+        }
+
+        if (path.Route == RegistryRoute.Manifest && HttpMethods.IsPut(method))
+        {
+            await PushManifestAsync(context, path).ConfigureAwait(false);
+            return;
+        }
+
+        if (path.Route == RegistryRoute.Upload)
+        {
+            // Blob bodies have no size limit but their own.
+            context.Features.Get<IHttpMaxRequestBodySizeFeature>()!.MaxRequestBodySize = null;
+        }
+
+        await ToSourceAsync(context, path).ConfigureAwait(false);
+    }
+
+    private static async Task VersionCheckAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.Headers["Docker-Distribution-API-Version"] = "registry/2.0";
+        context.Response.Headers[BackendNames.Header] = Backend.Gateway.Name();
+        context.Response.ContentType = "application/json";
+        GatewayMetrics.Count(Backend.Gateway, context.Request.Method, 200);
+        await context.Response.WriteAsync("{}").ConfigureAwait(false);
+    }
+
+    private async Task ReadAsync(HttpContext context, RegistryPath path)
+    {
+        var repository = path.Repository!;
+        var mirrorRepository = mirrors.Find(repository);
+        if (mirrorRepository is null || _mirror is null)
+        {
+            await ToSourceAsync(context, path).ConfigureAwait(false);
+            return;
+        }
+
+        var source = registries.Get(_source, repository);
+        var mirror = registries.Get(_mirror, mirrorRepository);
+        var answer = await checks.AtSourceAsync(context, source, path, auth.SourceCredentials).ConfigureAwait(false);
+        if (answer.Unreachable)
+        {
+            await StaleAsync(context, path, mirror, mirrorRepository).ConfigureAwait(false);
+            return;
+        }
+
+        if (!answer.Allowed || answer.Digest is not { } digest)
+        {
+            // The source's own answer (401, 403, 404) is the one the client gets.
+            await ToSourceAsync(context, path).ConfigureAwait(false);
+            return;
+        }
+
+        if (await checks.AtMirrorAsync(mirror, mirrorRepository, path.Route, digest, context.RequestAborted).ConfigureAwait(false))
+        {
+            var byDigest = path with { Reference = digest.ToString(), Digest = digest };
+            await forwarder.ForwardAsync(context, Backend.Mirror, mirror, byDigest.UpstreamPath(mirrorRepository), UpstreamCredentials.Service, RegistryClient.PullScope(mirrorRepository)).ConfigureAwait(false);
+            return;
+        }
+
+        if (path.Route == RegistryRoute.Manifest && !path.IsByDigest)
+        {
+            Queue(ImageReference.Create(_source, repository, path.Reference), "read_miss");
+        }
+
+        await ToSourceAsync(context, path).ConfigureAwait(false);
+    }
+
+    private async Task StaleAsync(HttpContext context, RegistryPath path, RegistryClient mirror, string mirrorRepository)
+    {
+        var present = path.Digest is { } digest
+            ? await checks.AtMirrorAsync(mirror, mirrorRepository, path.Route, digest, context.RequestAborted).ConfigureAwait(false)
+            : await ContentChecks.TagAtMirrorAsync(mirror, mirrorRepository, path.Reference!, context.RequestAborted).ConfigureAwait(false);
+        if (!present)
+        {
+            await ToSourceAsync(context, path).ConfigureAwait(false);
+            return;
+        }
+
+        // Passthrough cannot ask the source whether this client may read: serving stale content
+        // then is what the operator chose by configuring a mirror for this repository.
+        GatewayMetrics.StaleReads.Inc();
+        Log.ServingStale(logger, path.Repository!);
+        await forwarder.ForwardAsync(context, Backend.Mirror, mirror, path.UpstreamPath(mirrorRepository), UpstreamCredentials.Service, RegistryClient.PullScope(mirrorRepository)).ConfigureAwait(false);
+    }
+
+    private async Task PushManifestAsync(HttpContext context, RegistryPath path)
+    {
+        if (context.Request.ContentLength > MaxManifestBody)
+        {
+            GatewayMetrics.Count(Backend.Gateway, context.Request.Method, 413);
+            await OciError.WriteAsync(context, RegistryErrorCode.SizeInvalid, $"a manifest may be at most {MaxManifestBody} bytes", HttpStatusCode.RequestEntityTooLarge).ConfigureAwait(false);
+            return;
+        }
+
+        context.Features.Get<IHttpMaxRequestBodySizeFeature>()!.MaxRequestBodySize = MaxManifestBody;
+        await ToSourceAsync(context, path).ConfigureAwait(false);
+        if (context.Response.StatusCode == StatusCodes.Status201Created && !path.IsByDigest)
+        {
+            Queue(ImageReference.Create(_source, path.Repository!, path.Reference), "push");
+        }
+    }
+
+    private Task ToSourceAsync(HttpContext context, RegistryPath path)
+    {
+        var repository = path.Repository;
+        var source = registries.Get(_source, repository ?? string.Empty);
+        var scope = repository is null ? "registry:catalog:*"
+            : HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) ? RegistryClient.PullScope(repository)
+            : RegistryClient.PushScope(repository);
+        return forwarder.ForwardAsync(context, Backend.Source, source, path.UpstreamPath(repository ?? string.Empty), auth.SourceCredentials, scope);
+    }
+
+    private void Queue(ImageReference image, string cause)
+    {
+        foreach (var task in Planner.TasksForImage(configuration.Rules, image))
+        {
+            if (queue.Enqueue(task))
+            {
+                GatewayMetrics.ReplicationsQueued.WithLabels(cause).Inc();
+                Log.Queued(logger, task.Source.ToString(), task.Destination.ToString(), cause);
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Queued {Source} -> {Destination} ({Cause})")]
+        public static partial void Queued(ILogger logger, string source, string destination, string cause);
+
+        [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "The source cannot be reached; serving {Repository} from the mirror")]
+        public static partial void ServingStale(ILogger logger, string repository);
+    }
+}

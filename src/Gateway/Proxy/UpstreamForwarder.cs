@@ -1,0 +1,59 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using SyncGateway.Registry.Client;
+using SyncGateway.Registry.Errors;
+using SyncGateway.Gateway.Metrics;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace SyncGateway.Gateway.Proxy;
+
+/// <summary>
+/// Streams a request to the source or the mirror and the answer back with YARP's forwarder:
+/// nothing is buffered, Range and HEAD pass through, and a client that goes away cancels the
+/// upstream request.
+/// </summary>
+internal sealed class UpstreamForwarder(IHttpForwarder forwarder)
+{
+    private static readonly ForwarderRequestConfig RequestConfig = new() { ActivityTimeout = TimeSpan.FromMinutes(5) };
+
+    /// <summary>
+    /// Forwards the request. When the upstream cannot be reached and <paramref name="unreachable"/>
+    /// is given, it answers instead; otherwise the client gets a 502 with an OCI error body.
+    /// </summary>
+    public async Task ForwardAsync(HttpContext context, Backend backend, RegistryClient upstream, string upstreamPath, UpstreamCredentials credentials, string scope, Func<HttpContext, Task>? unreachable = null)
+    {
+        Uri baseUri;
+        try
+        {
+            baseUri = await upstream.GetBaseUriAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (RegistryException ex)
+        {
+            if (unreachable is not null)
+            {
+                await unreachable(context).ConfigureAwait(false);
+                return;
+            }
+
+            GatewayMetrics.Count(backend, context.Request.Method, (int)HttpStatusCode.BadGateway);
+            await OciError.WriteAsync(context, RegistryErrorCode.Unavailable, ex.Message, HttpStatusCode.BadGateway).ConfigureAwait(false);
+            return;
+        }
+
+        var transformer = new GatewayTransformer(backend, upstream, baseUri, upstreamPath, credentials, scope);
+        var error = await forwarder.SendAsync(context, baseUri.GetLeftPart(UriPartial.Authority), upstream.Invoker, RequestConfig, transformer).ConfigureAwait(false);
+        if (error != ForwarderError.None && !context.Response.HasStarted && unreachable is not null && error is ForwarderError.Request or ForwarderError.RequestTimedOut)
+        {
+            await unreachable(context).ConfigureAwait(false);
+            return;
+        }
+
+        if (error != ForwarderError.None && !context.Response.HasStarted)
+        {
+            context.Response.Headers[BackendNames.Header] = backend.Name();
+            await OciError.WriteAsync(context, RegistryErrorCode.Unavailable, $"the {backend.Name()} registry could not be reached ({error})", HttpStatusCode.BadGateway).ConfigureAwait(false);
+        }
+
+        GatewayMetrics.Count(backend, context.Request.Method, context.Response.StatusCode);
+    }
+}
