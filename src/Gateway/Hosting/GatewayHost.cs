@@ -27,6 +27,7 @@ internal static class GatewayHost
         builder.Logging.AddProvider(new TextWriterLoggerProvider(log, LogLevel.Information, TimeProvider.System));
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.UseUrls(gateway.Listen);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

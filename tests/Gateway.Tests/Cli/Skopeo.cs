@@ -27,10 +27,13 @@ internal static class Skopeo
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    /// <summary>The digest of the manifest skopeo reads for an image (sha256 of <c>inspect --raw</c>).</summary>
-    public static async Task<string> ManifestDigestAsync(string image)
+    /// <summary>The digest of the manifest skopeo reads for an image (sha256 of <c>inspect --raw</c>), optionally logged in with <c>user:password</c>.</summary>
+    public static async Task<string> ManifestDigestAsync(string image, string? credentials = null)
     {
-        var info = new ProcessStartInfo("skopeo", ["inspect", "--raw", "--tls-verify=false", $"docker://{image}"])
+        string[] arguments = credentials is null
+            ? ["inspect", "--raw", "--tls-verify=false", $"docker://{image}"]
+            : ["inspect", "--raw", "--tls-verify=false", "--creds", credentials, $"docker://{image}"];
+        var info = new ProcessStartInfo("skopeo", arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -48,9 +48,15 @@ public sealed class GatewayTests
         await using var gateway = await RunningGateway.StartAsync(workspace, source.Host, mirror.Host, ["lib/only"]);
         using var http = new HttpClient { BaseAddress = gateway.BaseUri };
 
-        using var first = await GetManifestAsync(http, "lib/only", "1");
-        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-        Assert.Equal("source", first.Headers.GetValues(Backend).Single());
+        var reads = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => GetManifestAsync(http, "lib/only", "1")));
+        Assert.All(reads, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.All(reads, r => Assert.Equal("source", r.Headers.GetValues(Backend).Single()));
+        Assert.Single(gateway.Log.Split('\n'), line => line.Contains("/lib/only:1 -> ", StringComparison.Ordinal) && line.Contains("(read_miss)", StringComparison.Ordinal));
+        foreach (var read in reads)
+        {
+            read.Dispose();
+        }
+
         Assert.Equal(image.Digest, await Skopeo.ManifestDigestAsync($"{gateway.Host}/lib/only:1"));
 
         Assert.True(await Wait.UntilAsync(async () => await atMirror.ManifestDigestAsync("mirror/only", "1") == image.Digest), gateway.Log);

@@ -15,7 +15,9 @@ internal sealed class RunningGateway : IAsyncDisposable
 
     public string Host => $"127.0.0.1:{Port}";
 
-    public Uri BaseUri => new($"http://{Host}/");
+    public string Scheme { get; private init; } = "http";
+
+    public Uri BaseUri => new($"{Scheme}://{Host}/");
 
     public string Log
     {
@@ -33,30 +35,32 @@ internal sealed class RunningGateway : IAsyncDisposable
     /// mirroring each of <paramref name="repositories"/> to <c>mirror/&lt;name&gt;</c> on
     /// <paramref name="mirror"/>, and starts serving it.
     /// </summary>
-    public static async Task<RunningGateway> StartAsync(Workspace workspace, string source, string mirror, IEnumerable<string> repositories, string auth = "passthrough", string extraRegistries = "")
+    public static async Task<RunningGateway> StartAsync(Workspace workspace, string source, string mirror, IEnumerable<string> repositories, string auth = "passthrough", string credentials = "", (string Certificate, string Key)? tls = null)
     {
-        var gateway = new RunningGateway();
+        var gateway = new RunningGateway { Scheme = tls is null ? "http" : "https" };
+        var tlsSection = tls is { } files ? $"\n  tls:\n    certificate: {files.Certificate}\n    key: {files.Key}" : string.Empty;
         var rules = string.Join('\n', repositories.Select(r => $"  - source: {source}/{r}\n    destination: {mirror}/mirror/{r[(r.LastIndexOf('/') + 1)..]}"));
         var config = workspace.Write("gateway.yaml", $"""
             registries:
               "{source}":
                 insecure: true
+                {credentials}
               "{mirror}":
                 insecure: true
-            {extraRegistries}
             rules:
             {rules}
             replicator:
               records: {workspace.Records}
             gateway:
-              listen: http://127.0.0.1:{gateway.Port}
+              listen: {gateway.Scheme}://127.0.0.1:{gateway.Port}
               source: {source}
               mirror: {mirror}
-              auth: {auth}
+              auth: {auth}{tlsSection}
             """);
         var console = new CliConsole(TextWriter.Null, TextWriter.Synchronized(gateway._log), IsTerminal: false);
         gateway._run = SyncGatewayCli.InvokeAsync(["serve", "--config", config], console, gateway._stop.Token);
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator };
+        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(2) };
         for (var attempt = 0; attempt < 100; attempt++)
         {
             if (gateway._run.IsCompleted)
