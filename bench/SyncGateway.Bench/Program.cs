@@ -6,7 +6,7 @@ using SyncGateway.Testing;
 // Generates workloads in one local registry and copies them to another, with syncgateway sync and
 // with skopeo sync one after the other in the same run, each into a fresh destination registry;
 // prints wall times, bytes and peak memory. Usage:
-//   dotnet run -c Release --project bench/SyncGateway.Bench -- SYNCGATEWAY_BINARY [small] [layered] [large]
+//   dotnet run -c Release --project bench/SyncGateway.Bench -- SYNCGATEWAY_BINARY [small] [layered] [large] [gateway]
 // or, to fill a registry with one workload and stop (the demo uses it):
 //   dotnet run -c Release --project bench/SyncGateway.Bench -- seed HOST:PORT WORKLOAD
 if (args is ["seed", var host, var name])
@@ -25,7 +25,8 @@ if (args.Length < 1 || !File.Exists(args[0]))
 }
 
 var syncgateway = Path.GetFullPath(args[0]);
-var selected = args.Length > 1 ? args[1..].Select(n => Workload.Find(n) ?? throw new ArgumentException($"unknown workload {n}")).ToList() : [Workload.Small, Workload.Layered, Workload.Large];
+var names = args.Length > 1 ? args[1..] : ["small", "layered", "large", "gateway"];
+var selected = names.Where(n => n != "gateway").Select(n => Workload.Find(n) ?? throw new ArgumentException($"unknown workload {n}")).ToList();
 var report = new StringBuilder();
 void Line(string text)
 {
@@ -85,6 +86,14 @@ foreach (var workload in selected)
     }
 
     Directory.Delete(folder, recursive: true);
+}
+
+if (names.Contains("gateway"))
+{
+    Line("");
+    Line("| what | measure | direct | through the gateway | difference |");
+    Line("|---|---|---|---|---|");
+    await GatewayBench.RunAsync(syncgateway, Line);
 }
 
 var output = Path.Combine(AppContext.BaseDirectory, "bench-results.md");

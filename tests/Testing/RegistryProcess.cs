@@ -31,6 +31,9 @@ public sealed class RegistryProcess : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The registry's process id, for measuring what it costs.</summary>
+    public int ProcessId => _process.Id;
+
     public string Folder { get; }
 
     public string Output

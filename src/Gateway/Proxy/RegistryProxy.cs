@@ -117,6 +117,15 @@ internal sealed partial class RegistryProxy(
 
         var source = registries.Get(_source, repository);
         var mirror = registries.Get(_mirror, mirrorRepository);
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            // A HEAD carries no content: the source answers it at the cost of the check the
+            // mirror would need anyway, and is not counted as a pull. The mirror answers only
+            // when the source cannot.
+            await forwarder.ForwardAsync(context, Backend.Source, source, path.UpstreamPath(repository), auth.SourceCredentials, RegistryClient.PullScope(repository), c => StaleAsync(c, path, mirror, mirrorRepository)).ConfigureAwait(false);
+            return;
+        }
+
         var answer = await checks.AtSourceAsync(context, source, path, auth.SourceCredentials).ConfigureAwait(false);
         if (answer.Unreachable)
         {

@@ -29,6 +29,7 @@ public sealed class RegistryClient
     private readonly HttpMessageInvoker? _invoker;
     private readonly SemaphoreSlim _probeLock = new(1, 1);
     private Uri? _baseUri;
+    private volatile bool _probed;
 
     public RegistryClient(RegistryEndpoint endpoint, HttpClient http, TimeProvider time, HttpMessageInvoker? invoker = null)
     {
@@ -53,9 +54,11 @@ public sealed class RegistryClient
     /// </summary>
     public async Task AuthorizeAsync(HttpRequestMessage request, string scope, CancellationToken cancellationToken)
     {
-        if (!_auth.KnowsChallenge)
+        if (!_auth.KnowsChallenge && !_probed)
         {
+            // Once: a registry that challenges is answered from then on; one that does not needs nothing.
             using var probe = await SendAsync(() => Request(HttpMethod.Get, string.Empty), scope, $"GET {_endpoint.Host}/v2/", cancellationToken).ConfigureAwait(false);
+            _probed = true;
         }
 
         await _auth.ApplyAsync(request, scope, cancellationToken).ConfigureAwait(false);

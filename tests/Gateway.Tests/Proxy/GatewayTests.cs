@@ -73,6 +73,13 @@ public sealed class GatewayTests
         Assert.Equal("mirror", blob.Headers.GetValues(Backend).Single());
         Assert.Equal(image.LayerDigests[0], ImageSeeder.DigestOf(await blob.Content.ReadAsByteArrayAsync()));
 
+        // A HEAD carries no content: the source, the authority, answers it.
+        using var head = new HttpRequestMessage(HttpMethod.Head, "v2/lib/only/manifests/1");
+        head.Headers.TryAddWithoutValidation("Accept", ImageSeeder.OciManifest);
+        using var headAnswer = await http.SendAsync(head);
+        Assert.Equal("source", headAnswer.Headers.GetValues(Backend).Single());
+        Assert.Equal(image.Digest, headAnswer.Headers.GetValues("Docker-Content-Digest").Single());
+
         var metrics = await http.GetStringAsync("metrics");
         Assert.Matches("""syncgateway_gateway_requests_total\{backend="mirror",method="GET",result="2xx"\} [1-9]""", metrics);
         Assert.Matches("""syncgateway_gateway_requests_total\{backend="source",method="GET",result="2xx"\} [1-9]""", metrics);
@@ -178,6 +185,12 @@ public sealed class GatewayTests
         using var manifest = await GetManifestAsync(http, "lib/steady", "1");
         Assert.Equal(HttpStatusCode.OK, manifest.StatusCode);
         Assert.Equal("mirror", manifest.Headers.GetValues(Backend).Single());
+        using var head = new HttpRequestMessage(HttpMethod.Head, "v2/lib/steady/manifests/1");
+        head.Headers.TryAddWithoutValidation("Accept", ImageSeeder.OciManifest);
+        using var headAnswer = await http.SendAsync(head);
+        Assert.Equal(HttpStatusCode.OK, headAnswer.StatusCode);
+        Assert.Equal("mirror", headAnswer.Headers.GetValues(Backend).Single());
+        Assert.Equal(image.Digest, headAnswer.Headers.GetValues("Docker-Content-Digest").Single());
         Assert.Equal(image.Digest, await Skopeo.ManifestDigestAsync($"{gateway.Host}/lib/steady:1"));
         var copy = Path.Combine(workspace.Folder, "pulled");
         await Skopeo.CopyAsync($"docker://{gateway.Host}/lib/steady:1", $"dir:{copy}");
