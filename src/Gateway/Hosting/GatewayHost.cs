@@ -11,7 +11,10 @@ using SyncGateway.Gateway.Proxy;
 using SyncGateway.Gateway.Replication;
 using SyncGateway.Registry.Auth;
 using SyncGateway.Registry.Client;
+using SyncGateway.Gateway.Status;
+using SyncGateway.Gateway.Webhooks;
 using SyncGateway.Replicator.Configuration;
+using SyncGateway.Replicator.Records;
 using SyncGateway.Replicator.Running;
 
 namespace SyncGateway.Gateway.Hosting;
@@ -56,11 +59,14 @@ internal static class GatewayHost
         services.AddSingleton<ContentChecks>();
         services.AddSingleton(sp => new GatewayAuth(gateway.Auth, gateway.Htpasswd, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<UpstreamForwarder>();
+        services.AddSingleton(sp => RecordStore.Open(options.RecordsPath ?? ReplicatorSettings.DefaultRecords, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ReplicationQueue>();
+        services.AddSingleton<ReconcileState>();
         services.AddSingleton(sp => new SyncRunner(sp.GetRequiredService<RegistryClientPool>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<RegistryProxy>();
         services.AddHttpForwarder();
         services.AddHostedService<ReplicationWorker>();
+        services.AddHostedService<Reconciler>();
         GatewayMetrics.Initialize();
         return services;
     }
@@ -68,7 +74,8 @@ internal static class GatewayHost
     private static void MapSyncGateway(this WebApplication app)
     {
         app.MapMetrics("/metrics");
-        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapStatus();
+        app.MapWebhooks();
         app.Map("/v2", (HttpContext context, RegistryProxy proxy) => proxy.HandleAsync(context, string.Empty));
         app.Map("/v2/{**rest}", (HttpContext context, string? rest, RegistryProxy proxy) => proxy.HandleAsync(context, rest));
     }

@@ -41,6 +41,7 @@ internal static class GatewayMetrics
 
         ReplicationsQueued.WithLabels("push");
         ReplicationsQueued.WithLabels("read_miss");
+        ReplicationsQueued.WithLabels("webhook");
     }
 
     public static void Count(Backend backend, string method, int status)

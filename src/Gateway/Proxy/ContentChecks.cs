@@ -111,12 +111,16 @@ internal sealed class ContentChecks(TimeProvider time)
             using var response = await source.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
             var digestHeader = response.Headers.TryGetValues("Docker-Content-Digest", out var values) ? values.FirstOrDefault() : null;
             Digest? digest = Digest.TryParse(digestHeader, out var parsed) ? parsed : path.Digest;
-            return new SourceAnswer(response.StatusCode, digest);
+            var headers = response.Headers.Concat(response.Content.Headers)
+                .Where(h => SourceAnswer.Passed.Contains(h.Key, StringComparer.OrdinalIgnoreCase))
+                .Select(h => KeyValuePair.Create(h.Key, h.Value.ToArray()))
+                .ToList();
+            return new SourceAnswer(response.StatusCode, digest, headers);
         }
         catch (Exception ex) when (ex is HttpRequestException or Registry.Errors.RegistryException
                                    || (ex is OperationCanceledException && !context.RequestAborted.IsCancellationRequested))
         {
-            return new SourceAnswer(null, null);
+            return new SourceAnswer(null, null, []);
         }
     }
 

@@ -117,19 +117,18 @@ internal sealed partial class RegistryProxy(
 
         var source = registries.Get(_source, repository);
         var mirror = registries.Get(_mirror, mirrorRepository);
-        if (HttpMethods.IsHead(context.Request.Method))
-        {
-            // A HEAD carries no content: the source answers it at the cost of the check the
-            // mirror would need anyway, and is not counted as a pull. The mirror answers only
-            // when the source cannot.
-            await forwarder.ForwardAsync(context, Backend.Source, source, path.UpstreamPath(repository), auth.SourceCredentials, RegistryClient.PullScope(repository), c => StaleAsync(c, path, mirror, mirrorRepository)).ConfigureAwait(false);
-            return;
-        }
-
         var answer = await checks.AtSourceAsync(context, source, path, auth.SourceCredentials).ConfigureAwait(false);
         if (answer.Unreachable)
         {
             await StaleAsync(context, path, mirror, mirrorRepository).ConfigureAwait(false);
+            return;
+        }
+
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            // A HEAD carries no content: the source's answer to the same HEAD is the answer, and
+            // the source is not asked twice. (The mirror answers a HEAD only while the source is down.)
+            Answer(context, answer);
             return;
         }
 
@@ -149,10 +148,29 @@ internal sealed partial class RegistryProxy(
 
         if (path.Route == RegistryRoute.Manifest && !path.IsByDigest)
         {
-            Queue(ImageReference.Create(_source, repository, path.Reference), "read_miss");
+            await QueueAsync(ImageReference.Create(_source, repository, path.Reference), "read_miss").ConfigureAwait(false);
         }
 
         await ToSourceAsync(context, path).ConfigureAwait(false);
+    }
+
+    private void Answer(HttpContext context, SourceAnswer answer)
+    {
+        context.Response.StatusCode = (int)answer.Status!.Value;
+        foreach (var (name, values) in answer.Headers)
+        {
+            if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) && long.TryParse(values.FirstOrDefault(), out var length))
+            {
+                context.Response.ContentLength = length;
+            }
+            else if (!(auth.SourceCredentials == UpstreamCredentials.Service && name.Equals("WWW-Authenticate", StringComparison.OrdinalIgnoreCase)))
+            {
+                context.Response.Headers[name] = values;
+            }
+        }
+
+        context.Response.Headers[BackendNames.Header] = Backend.Source.Name();
+        GatewayMetrics.Count(Backend.Source, context.Request.Method, context.Response.StatusCode);
     }
 
     private async Task StaleAsync(HttpContext context, RegistryPath path, RegistryClient mirror, string mirrorRepository)
@@ -186,7 +204,7 @@ internal sealed partial class RegistryProxy(
         await ToSourceAsync(context, path).ConfigureAwait(false);
         if (context.Response.StatusCode == StatusCodes.Status201Created && !path.IsByDigest)
         {
-            Queue(ImageReference.Create(_source, path.Repository!, path.Reference), "push");
+            await QueueAsync(ImageReference.Create(_source, path.Repository!, path.Reference), "push").ConfigureAwait(false);
         }
     }
 
@@ -200,22 +218,21 @@ internal sealed partial class RegistryProxy(
         return forwarder.ForwardAsync(context, Backend.Source, source, path.UpstreamPath(repository ?? string.Empty), auth.SourceCredentials, scope);
     }
 
-    private void Queue(ImageReference image, string cause)
+    private async Task QueueAsync(ImageReference image, string cause)
     {
-        foreach (var task in Planner.TasksForImage(configuration.Rules, image))
+        var tasks = Planner.TasksForImage(configuration.Rules, image);
+        var added = await queue.EnqueueAsync(tasks, cause, CancellationToken.None).ConfigureAwait(false);
+        if (added > 0)
         {
-            if (queue.Enqueue(task))
-            {
-                GatewayMetrics.ReplicationsQueued.WithLabels(cause).Inc();
-                Log.Queued(logger, task.Source.ToString(), task.Destination.ToString(), cause);
-            }
+            GatewayMetrics.ReplicationsQueued.WithLabels(cause).Inc(added);
+            Log.Queued(logger, image.ToString(), added, cause);
         }
     }
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Queued {Source} -> {Destination} ({Cause})")]
-        public static partial void Queued(ILogger logger, string source, string destination, string cause);
+        [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Queued {Source} for {Count} destination(s) ({Cause})")]
+        public static partial void Queued(ILogger logger, string source, int count, string cause);
 
         [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "The source cannot be reached; serving {Repository} from the mirror")]
         public static partial void ServingStale(ILogger logger, string repository);

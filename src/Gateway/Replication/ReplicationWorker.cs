@@ -5,45 +5,53 @@ using SyncGateway.Replicator.Running;
 
 namespace SyncGateway.Gateway.Replication;
 
-/// <summary>Copies what the gateway queues (pushes it saw, reads that missed the mirror), a batch at a time.</summary>
+/// <summary>
+/// Copies what waits in the durable queue (pushes the gateway saw, webhook events, reads that
+/// missed the mirror), a batch at a time. Finished work leaves the queue; failed work stays, with
+/// its reason, and comes back later.
+/// </summary>
 internal sealed partial class ReplicationWorker(ReplicationQueue queue, SyncRunner runner, SyncOptions options, ILogger<ReplicationWorker> logger) : BackgroundService
 {
+    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(5);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            IReadOnlyList<Replicator.Planning.SyncTask> batch;
             try
             {
-                batch = await queue.TakeAsync(64, stoppingToken).ConfigureAwait(false);
+                var batch = await queue.TakeAsync(64, Idle, stoppingToken).ConfigureAwait(false);
+                var results = await runner.CopyAsync(batch.Select(b => b.Task).ToList(), options, new TransferStats(), stoppingToken).ConfigureAwait(false);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    if (results[i].Status == SyncStatus.Failed)
+                    {
+                        await queue.PostponeAsync(batch[i].Work, results[i].Error ?? "failed", stoppingToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await queue.CompleteAsync(batch[i].Work, stoppingToken).ConfigureAwait(false);
+                    }
+                }
+
+                Log.Batch(logger, results.Count(r => r.Status != SyncStatus.Failed), results.Count(r => r.Status == SyncStatus.Failed));
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
-
-            try
+            catch (Exception ex)
             {
-                var results = await runner.CopyAsync(batch, options, new TransferStats(), stoppingToken).ConfigureAwait(false);
-                Log.Batch(logger, results.Count(r => r.Status != SyncStatus.Failed), results.Count(r => r.Status == SyncStatus.Failed));
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
+                // The queue keeps the work; pause so a broken records file does not spin.
                 Log.BatchFailed(logger, ex);
-            }
-            finally
-            {
-                foreach (var task in batch)
-                {
-                    queue.Done(task);
-                }
+                await Task.Delay(Idle, stoppingToken).ConfigureAwait(false);
             }
         }
     }
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Replicated {Done} image(s), {Failed} failed")]
+        [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Replicated {Done} image(s), {Failed} failed and queued again")]
         public static partial void Batch(ILogger logger, int done, int failed);
 
         [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "A replication batch failed")]

@@ -60,6 +60,12 @@ public sealed class RecordStore : IDisposable
                 id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, destination TEXT NOT NULL,
                 reason TEXT NOT NULL, failed_at TEXT NOT NULL);
             CREATE INDEX IF NOT EXISTS failures_by_time ON failures (failed_at);
+            CREATE TABLE IF NOT EXISTS queue (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, rule TEXT NOT NULL, source TEXT NOT NULL, destination TEXT NOT NULL,
+                cause TEXT NOT NULL, enqueued_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at TEXT NOT NULL, last_error TEXT,
+                UNIQUE (source, destination));
+            CREATE INDEX IF NOT EXISTS queue_by_due ON queue (next_attempt_at);
             """);
         using (var check = connection.CreateCommand())
         {
@@ -145,6 +151,75 @@ public sealed class RecordStore : IDisposable
             reader => new FailureRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture)),
             cancellationToken,
             ("$limit", limit));
+
+    /// <summary>
+    /// Records work durably; a copy already waiting is not queued twice (its earliest event stays).
+    /// Returns how many were new.
+    /// </summary>
+    public async Task<int> EnqueueAsync(IEnumerable<QueuedWork> work, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var added = 0;
+            foreach (var item in work)
+            {
+                await using var command = Command(
+                    """
+                    INSERT INTO queue (rule, source, destination, cause, enqueued_at, next_attempt_at) VALUES ($rule, $source, $destination, $cause, $at, $at)
+                    ON CONFLICT (source, destination) DO NOTHING
+                    """,
+                    [("$rule", item.Rule), ("$source", item.Source), ("$destination", item.Destination), ("$cause", item.Cause), ("$at", Now())]);
+                command.Transaction = transaction;
+                added += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return added;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Work whose time has come, oldest first.</summary>
+    public Task<IReadOnlyList<QueuedWork>> DueAsync(int limit, CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT id, rule, source, destination, cause, enqueued_at, attempts, last_error FROM queue WHERE next_attempt_at <= $now ORDER BY next_attempt_at, id LIMIT $limit",
+            ReadWork,
+            cancellationToken,
+            ("$now", Now()), ("$limit", limit));
+
+    /// <summary>Everything waiting, due or backing off, for the status page.</summary>
+    public Task<IReadOnlyList<QueuedWork>> QueuedAsync(int limit, CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT id, rule, source, destination, cause, enqueued_at, attempts, last_error FROM queue ORDER BY id LIMIT $limit",
+            ReadWork,
+            cancellationToken,
+            ("$limit", limit));
+
+    public async Task<int> QueueDepthAsync(CancellationToken cancellationToken) =>
+        (int)(await QueryAsync("SELECT count(*) FROM queue", r => r.GetInt64(0), cancellationToken).ConfigureAwait(false))[0];
+
+    public Task CompleteAsync(long id, CancellationToken cancellationToken) =>
+        ExecuteAsync("DELETE FROM queue WHERE id = $id", cancellationToken, ("$id", id));
+
+    /// <summary>Keeps failed work, visible with its reason, and tries it again after <paramref name="delay"/>.</summary>
+    public Task PostponeAsync(long id, string error, TimeSpan delay, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE queue SET attempts = attempts + 1, last_error = $error, next_attempt_at = $next WHERE id = $id",
+            cancellationToken,
+            ("$id", id), ("$error", error), ("$next", (_time.GetUtcNow() + delay).ToString("O", CultureInfo.InvariantCulture)));
+
+    private static QueuedWork ReadWork(SqliteDataReader reader) => new(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4))
+    {
+        Id = reader.GetInt64(0),
+        EnqueuedAt = DateTimeOffset.Parse(reader.GetString(5), CultureInfo.InvariantCulture),
+        Attempts = reader.GetInt32(6),
+        LastError = reader.IsDBNull(7) ? null : reader.GetString(7),
+    };
 
     public void Dispose()
     {

@@ -1,47 +1,70 @@
-using System.Collections.Concurrent;
-using System.Threading.Channels;
+using SyncGateway.Registry.Protocol;
 using SyncGateway.Replicator.Planning;
+using SyncGateway.Replicator.Records;
 
 namespace SyncGateway.Replicator.Running;
 
 /// <summary>
-/// Work waiting to be replicated, with duplicates collapsed: a task already waiting or running is
-/// not queued again, however many pushes or reads ask for it. (In memory for now; the durable
-/// SQLite queue of the daemon replaces it.)
+/// The durable work queue, in the records: an event is written (and committed) before anyone is
+/// told it was taken, duplicates collapse into the copy already waiting or running, and work that
+/// fails stays visible with its reason and comes back after a growing pause, never blocking the
+/// rest. A restarted process finds everything it had not finished.
 /// </summary>
-public sealed class ReplicationQueue
+public sealed class ReplicationQueue(RecordStore records, TimeProvider time)
 {
-    private readonly Channel<SyncTask> _channel = Channel.CreateUnbounded<SyncTask>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<string, SyncTask> _pending = new(StringComparer.Ordinal);
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(10);
+    private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
 
-    /// <summary>Tasks waiting or running.</summary>
-    public int Depth => _pending.Count;
-
-    /// <summary>Queues a task; false when the same copy is already waiting or running.</summary>
-    public bool Enqueue(SyncTask task)
+    /// <summary>Records the tasks; returns how many were not already waiting.</summary>
+    public async Task<int> EnqueueAsync(IReadOnlyList<SyncTask> tasks, string cause, CancellationToken cancellationToken)
     {
-        if (!_pending.TryAdd(task.ToString(), task))
+        if (tasks.Count == 0)
         {
-            return false;
+            return 0;
         }
 
-        _channel.Writer.TryWrite(task);
-        return true;
-    }
-
-    /// <summary>Waits for work, then takes what is waiting, up to <paramref name="max"/> tasks.</summary>
-    public async Task<IReadOnlyList<SyncTask>> TakeAsync(int max, CancellationToken cancellationToken)
-    {
-        var first = await _channel.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var batch = new List<SyncTask> { first };
-        while (batch.Count < max && _channel.Reader.TryRead(out var next))
+        var added = await records.EnqueueAsync(tasks.Select(t => new QueuedWork(t.Rule, t.Source.ToString(), t.Destination.ToString(), cause)), cancellationToken).ConfigureAwait(false);
+        if (added > 0)
         {
-            batch.Add(next);
+            _signal.Release();
         }
 
-        return batch;
+        return added;
     }
 
-    /// <summary>Marks a task finished, so a later event may queue it again.</summary>
-    public void Done(SyncTask task) => _pending.TryRemove(task.ToString(), out _);
+    public Task<int> DepthAsync(CancellationToken cancellationToken) => records.QueueDepthAsync(cancellationToken);
+
+    /// <summary>Waits until work is due (or <paramref name="idle"/> passes, to look for retries that came due), then takes it.</summary>
+    public async Task<IReadOnlyList<(QueuedWork Work, SyncTask Task)>> TakeAsync(int max, TimeSpan idle, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var due = await records.DueAsync(max, cancellationToken).ConfigureAwait(false);
+            if (due.Count > 0)
+            {
+                return due.Select(w => (w, new SyncTask(w.Rule, ImageReference.Parse(w.Source), ImageReference.Parse(w.Destination)))).ToList();
+            }
+
+            using var timeout = new CancellationTokenSource(idle, time);
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+            try
+            {
+                await _signal.WaitAsync(either.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // idle time is up: look for retries that have come due
+            }
+        }
+    }
+
+    public Task CompleteAsync(QueuedWork work, CancellationToken cancellationToken) => records.CompleteAsync(work.Id, cancellationToken);
+
+    /// <summary>Puts failed work back, after 5 s, 10 s, 20 s ... up to 10 minutes.</summary>
+    public Task PostponeAsync(QueuedWork work, string error, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromTicks(Math.Min(LongestRetry.Ticks, FirstRetry.Ticks * (1L << Math.Min(work.Attempts, 16))));
+        return records.PostponeAsync(work.Id, error, delay, cancellationToken);
+    }
 }

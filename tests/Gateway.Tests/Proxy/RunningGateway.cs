@@ -35,7 +35,13 @@ internal sealed class RunningGateway : IAsyncDisposable
     /// mirroring each of <paramref name="repositories"/> to <c>mirror/&lt;name&gt;</c> on
     /// <paramref name="mirror"/>, and starts serving it.
     /// </summary>
-    public static async Task<RunningGateway> StartAsync(Workspace workspace, string source, string mirror, IEnumerable<string> repositories, string auth = "passthrough", string credentials = "", (string Certificate, string Key)? tls = null)
+    /// <remarks>
+    /// The gateway reconciles every rule when it starts; this returns once that first pass is over,
+    /// so a test can put images at the source that only a later event or poll will find.
+    /// </remarks>
+    public static async Task<RunningGateway> StartAsync(
+        Workspace workspace, string source, string mirror, IEnumerable<string> repositories, string auth = "passthrough",
+        string credentials = "", (string Certificate, string Key)? tls = null, string pollInterval = "0", string webhookSecret = "test-secret")
     {
         var gateway = new RunningGateway { Scheme = tls is null ? "http" : "https" };
         var tlsSection = tls is { } files ? $"\n  tls:\n    certificate: {files.Certificate}\n    key: {files.Key}" : string.Empty;
@@ -51,6 +57,9 @@ internal sealed class RunningGateway : IAsyncDisposable
             {rules}
             replicator:
               records: {workspace.Records}
+              pollInterval: {pollInterval}
+            webhooks:
+              secret: {webhookSecret}
             gateway:
               listen: {gateway.Scheme}://127.0.0.1:{gateway.Port}
               source: {source}
@@ -71,7 +80,7 @@ internal sealed class RunningGateway : IAsyncDisposable
             try
             {
                 using var response = await http.GetAsync(new Uri(gateway.BaseUri, "healthz"));
-                if (response.IsSuccessStatusCode)
+                if (response.IsSuccessStatusCode && gateway.Log.Contains("Reconcil", StringComparison.Ordinal))
                 {
                     return gateway;
                 }

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SyncGateway.Replicator.Configuration;
+using SyncGateway.Replicator.Copying;
+using SyncGateway.Replicator.Running;
+
+namespace SyncGateway.Gateway.Replication;
+
+/// <summary>
+/// A bulk sync of every rule at start, then again at every <c>replicator.pollInterval</c>: tag lists
+/// and HEAD requests find what was pushed straight to the source (not through the gateway), and
+/// anything an event missed is put right.
+/// </summary>
+internal sealed partial class Reconciler(SyncConfiguration configuration, SyncRunner runner, SyncOptions options, ReconcileState state, TimeProvider time, ILogger<Reconciler> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = configuration.Replicator.PollInterval;
+        do
+        {
+            try
+            {
+                var summary = await runner.RunAsync(configuration, options, new TransferStats(), null, stoppingToken).ConfigureAwait(false);
+                state.Completed(summary, time.GetUtcNow());
+                Log.Reconciled(logger, summary.Synced, summary.AlreadyInSync, summary.Failed.Count() + summary.PlanFailures.Count);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                Log.ReconcileFailed(logger, ex);
+            }
+
+            if (interval <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(interval, time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+        while (!stoppingToken.IsCancellationRequested);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Reconciled every rule: {Synced} synced, {InSync} already in sync, {Failed} failed")]
+        public static partial void Reconciled(ILogger logger, int synced, int inSync, int failed);
+
+        [LoggerMessage(EventId = 3102, Level = LogLevel.Error, Message = "Reconciling the rules failed")]
+        public static partial void ReconcileFailed(ILogger logger, Exception exception);
+    }
+}

@@ -1,0 +1,94 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using SyncGateway.Gateway.Replication;
+using SyncGateway.Registry.Client;
+using SyncGateway.Replicator.Configuration;
+using SyncGateway.Replicator.Records;
+
+namespace SyncGateway.Gateway.Status;
+
+/// <summary>
+/// <c>/healthz</c> (the process answers), <c>/readyz</c> (records open, and the source or the
+/// mirror reachable: a down source must not take the gateway out of service while the mirror can
+/// serve) and <c>/api/status</c> (upstreams, rules, last reconciliation, queue, recent failures).
+/// </summary>
+internal static class StatusEndpoints
+{
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
+
+    public static void MapStatus(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapGet("/readyz", async (HttpContext context, RecordStore records, SyncConfiguration configuration, RegistryClientPool registries) =>
+        {
+            var recordsOpen = await RecordsOpenAsync(records, context.RequestAborted).ConfigureAwait(false);
+            var upstreams = await ProbeAsync(configuration, registries, context.RequestAborted).ConfigureAwait(false);
+            var ready = recordsOpen && upstreams.Values.Any(up => up);
+            return Results.Json(
+                new { ready, records = recordsOpen, upstreams = upstreams.ToDictionary(u => u.Key.Role, u => u.Value) },
+                statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        });
+        app.MapGet("/api/status", async (HttpContext context, RecordStore records, SyncConfiguration configuration, RegistryClientPool registries, ReconcileState reconcile) =>
+        {
+            var upstreams = await ProbeAsync(configuration, registries, context.RequestAborted).ConfigureAwait(false);
+            var queued = await records.QueuedAsync(100, context.RequestAborted).ConfigureAwait(false);
+            var failures = await records.RecentFailuresAsync(20, context.RequestAborted).ConfigureAwait(false);
+            var last = reconcile.Last;
+            return Results.Json(new
+            {
+                upstreams = upstreams.Select(u => new { role = u.Key.Role, host = u.Key.Host, reachable = u.Value }),
+                rules = configuration.Rules.Select(r => new { rule = r.Key, source = r.Source.Name, tags = r.Tags.ToString(), destinations = r.Destinations.Select(d => d.ToString()) }),
+                lastSync = last is { } l ? new { at = l.At, synced = l.Synced, alreadyInSync = l.InSync, failed = l.Failed } : null,
+                queue = new
+                {
+                    depth = queued.Count,
+                    items = queued.Select(q => new { q.Source, q.Destination, q.Cause, q.EnqueuedAt, q.Attempts, q.LastError }),
+                },
+                recentFailures = failures,
+            });
+        });
+    }
+
+    private static async Task<bool> RecordsOpenAsync(RecordStore records, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await records.QueueDepthAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Whether the source and the mirror answer <c>/v2/</c> at all (any HTTP status means reachable).</summary>
+    private static async Task<Dictionary<(string Role, string Host), bool>> ProbeAsync(SyncConfiguration configuration, RegistryClientPool registries, CancellationToken cancellationToken)
+    {
+        var gateway = configuration.Gateway!;
+        var targets = new List<(string Role, string Host)> { ("source", gateway.Source!) };
+        if (gateway.Mirror is { } mirror)
+        {
+            targets.Add(("mirror", mirror));
+        }
+
+        var answers = await Task.WhenAll(targets.Select(async target =>
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(ProbeTimeout);
+            try
+            {
+                var client = registries.Get(target.Host, string.Empty);
+                using var request = new HttpRequestMessage(HttpMethod.Get, await client.GetBaseUriAsync(timeout.Token).ConfigureAwait(false));
+                using var response = await client.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
+                return (target, true);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or Registry.Errors.RegistryException)
+            {
+                return (target, false);
+            }
+        })).ConfigureAwait(false);
+        return answers.ToDictionary(a => a.target, a => a.Item2);
+    }
+}
