@@ -25,6 +25,7 @@ public sealed class ImageSeeder : IDisposable
 
     public ImageSeeder(string host, string? username = null, string? password = null)
     {
+        Host = host;
         _base = new Uri($"http://{host}/v2/");
         _http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
         if (username is not null)
@@ -32,6 +33,9 @@ public sealed class ImageSeeder : IDisposable
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{username}:{password}")));
         }
     }
+
+    /// <summary>The registry this seeder writes to, <c>host:port</c>.</summary>
+    public string Host { get; }
 
     public static byte[] RandomBytes(int size, int seed)
     {

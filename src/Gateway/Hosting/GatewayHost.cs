@@ -54,7 +54,12 @@ internal static class GatewayHost
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(configuration);
         services.AddSingleton(options);
-        services.AddSingleton(sp => new RegistryClientPool(configuration.Registries, sp.GetRequiredService<TimeProvider>(), DockerConfigCredentials.Load(DockerConfigCredentials.DefaultPath())));
+        services.AddSingleton(sp => new RegistryClientPool(
+            configuration.Registries,
+            sp.GetRequiredService<TimeProvider>(),
+            DockerConfigCredentials.Load(DockerConfigCredentials.DefaultPath()),
+            ReplicationMetrics.RateLimitObserver(configuration)));
+        services.AddSingleton<ReplicationMetrics>();
         services.AddSingleton(new MirrorMap(configuration.Rules, gateway.Source!, gateway.Mirror));
         services.AddSingleton<ContentChecks>();
         services.AddSingleton(sp => new GatewayAuth(gateway.Auth, gateway.Htpasswd, sp.GetRequiredService<TimeProvider>()));
@@ -68,6 +73,7 @@ internal static class GatewayHost
         services.AddHostedService<ReplicationWorker>();
         services.AddHostedService<Reconciler>();
         GatewayMetrics.Initialize();
+        ReplicationMetrics.Initialize(configuration);
         return services;
     }
 

@@ -26,8 +26,23 @@ internal static class GatewayMetrics
         "Images queued for replication by the gateway, by what caused it.",
         new CounterConfiguration { LabelNames = ["cause"] });
 
+    private static readonly Lazy<bool> Defaults = new(() =>
+    {
+        // The runtime's event counters and meters come with names that break Prometheus's own
+        // conventions (promtool refuses them); the process metrics stay.
+        Prometheus.Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions
+        {
+            SuppressProcessMetrics = false,
+            SuppressDebugMetrics = true,
+            SuppressEventCounters = true,
+            SuppressMeters = true,
+        });
+        return true;
+    });
+
     public static void Initialize()
     {
+        _ = Defaults.Value;
         foreach (var backend in new[] { Backend.Mirror, Backend.Source, Backend.Gateway })
         {
             foreach (var method in Methods)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SyncGateway.Gateway.Metrics;
 using SyncGateway.Replicator.Configuration;
 using SyncGateway.Replicator.Copying;
 using SyncGateway.Replicator.Running;
@@ -11,7 +12,7 @@ namespace SyncGateway.Gateway.Replication;
 /// and HEAD requests find what was pushed straight to the source (not through the gateway), and
 /// anything an event missed is put right.
 /// </summary>
-internal sealed partial class Reconciler(SyncConfiguration configuration, SyncRunner runner, SyncOptions options, ReconcileState state, TimeProvider time, ILogger<Reconciler> logger) : BackgroundService
+internal sealed partial class Reconciler(SyncConfiguration configuration, SyncRunner runner, SyncOptions options, ReconcileState state, ReplicationMetrics metrics, TimeProvider time, ILogger<Reconciler> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -20,8 +21,12 @@ internal sealed partial class Reconciler(SyncConfiguration configuration, SyncRu
         {
             try
             {
-                var summary = await runner.RunAsync(configuration, options, new TransferStats(), null, stoppingToken).ConfigureAwait(false);
+                var summary = await runner.RunAsync(configuration, options, new TransferStats(metrics), null, stoppingToken).ConfigureAwait(false);
                 state.Completed(summary, time.GetUtcNow());
+                if (summary.PlanFailures.Count == 0)
+                {
+                    ReplicationMetrics.LastPoll.Set(time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
+                }
                 Log.Reconciled(logger, summary.Synced, summary.AlreadyInSync, summary.Failed.Count() + summary.PlanFailures.Count);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -27,15 +27,17 @@ public sealed class RegistryClient
     private readonly TimeProvider _time;
     private readonly RegistryAuthenticator _auth;
     private readonly HttpMessageInvoker? _invoker;
+    private readonly Action<string, double>? _rateLimitObserved;
     private readonly SemaphoreSlim _probeLock = new(1, 1);
     private Uri? _baseUri;
     private volatile bool _probed;
 
-    public RegistryClient(RegistryEndpoint endpoint, HttpClient http, TimeProvider time, HttpMessageInvoker? invoker = null)
+    public RegistryClient(RegistryEndpoint endpoint, HttpClient http, TimeProvider time, HttpMessageInvoker? invoker = null, Action<string, double>? rateLimitObserved = null)
     {
         _endpoint = endpoint;
         _http = http;
         _invoker = invoker;
+        _rateLimitObserved = rateLimitObserved;
         _time = time;
         _auth = new RegistryAuthenticator(endpoint.ApiHost, endpoint.Credentials, http, time);
     }
@@ -390,6 +392,7 @@ public sealed class RegistryClient
                 throw new RegistryException($"{operation}: {_endpoint.Host} cannot be reached ({ex.Message})", null, null, retryable: true, inner: ex);
             }
 
+            ObserveRateLimit(response);
             if (response.StatusCode == HttpStatusCode.Unauthorized && attempt == 0 && _auth.OnUnauthorized(response, request, scope))
             {
                 response.Dispose();
@@ -404,6 +407,17 @@ public sealed class RegistryClient
             }
 
             return response;
+        }
+    }
+
+    // Docker Hub and others say how many requests are left: "RateLimit-Remaining: 76;w=21600".
+    private void ObserveRateLimit(HttpResponseMessage response)
+    {
+        if (_rateLimitObserved is not null
+            && response.Headers.TryGetValues("RateLimit-Remaining", out var values)
+            && double.TryParse(values.First().Split(';')[0], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var remaining))
+        {
+            _rateLimitObserved(_endpoint.Host, remaining);
         }
     }
 

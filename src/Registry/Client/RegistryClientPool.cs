@@ -9,7 +9,11 @@ namespace SyncGateway.Registry.Client;
 /// Hosts the configuration does not name get a secure endpoint with the docker login's
 /// credentials, if there are any.
 /// </summary>
-public sealed class RegistryClientPool(IEnumerable<RegistryEndpoint> endpoints, TimeProvider time, IReadOnlyDictionary<string, RegistryCredentials>? dockerLogins = null) : IDisposable
+public sealed class RegistryClientPool(
+    IEnumerable<RegistryEndpoint> endpoints,
+    TimeProvider time,
+    IReadOnlyDictionary<string, RegistryCredentials>? dockerLogins = null,
+    Action<string, double>? rateLimitObserved = null) : IDisposable
 {
     private readonly RegistryEndpoint[] _endpoints = endpoints.OrderByDescending(e => e.Prefix.Length).ToArray();
     private readonly ConcurrentDictionary<string, Lazy<(RegistryClient Client, SocketsHttpHandler Handler)>> _clients = new(StringComparer.OrdinalIgnoreCase);
@@ -32,7 +36,7 @@ public sealed class RegistryClientPool(IEnumerable<RegistryEndpoint> endpoints, 
         {
             var handler = RegistryHttp.CreateHandler(endpoint);
             var http = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
-            return (new RegistryClient(endpoint, http, time, new HttpMessageInvoker(handler, disposeHandler: false)), handler);
+            return (new RegistryClient(endpoint, http, time, new HttpMessageInvoker(handler, disposeHandler: false), rateLimitObserved), handler);
         })).Value.Client;
     }
 

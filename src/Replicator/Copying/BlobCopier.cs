@@ -90,6 +90,7 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
 
         var session = start.Location!;
         await transfers.WaitAsync(cancellationToken).ConfigureAwait(false);
+        stats.InFlight(+1);
         try
         {
             var download = await source.OpenBlobAsync(sourceRepository.Repository, blob, cancellationToken).ConfigureAwait(false);
@@ -103,6 +104,7 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
         }
         finally
         {
+            stats.InFlight(-1);
             transfers.Release();
         }
 

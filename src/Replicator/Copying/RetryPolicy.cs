@@ -35,7 +35,7 @@ internal static class RetryPolicy
                     args.Outcome.Exception is RegistryException { RetryAfter: { } wait } ? (TimeSpan?)(wait > MaxRetryAfter ? MaxRetryAfter : wait) : null),
                 OnRetry = args =>
                 {
-                    stats.Retried();
+                    stats.Retried(Reason(args.Outcome.Exception));
                     ReplicatorLog.Retrying(logger, args.AttemptNumber + 1, args.RetryDelay, Describe(args.Outcome.Exception));
                     return default;
                 },
@@ -55,6 +55,20 @@ internal static class RetryPolicy
         OperationCanceledException => !cancellationToken.IsCancellationRequested,
         _ => false,
     };
+
+    /// <summary>Why a unit is retried, as one of a few fixed words (a metrics label).</summary>
+    public static string Reason(Exception? exception) => exception switch
+    {
+        RegistryException { Status: HttpStatusCode.TooManyRequests } => "rate_limited",
+        RegistryException { Status: HttpStatusCode.Unauthorized } => "token_expired",
+        RegistryException { Status: >= HttpStatusCode.InternalServerError } => "server_error",
+        RegistryException { Status: null } or HttpRequestException or IOException and not DigestMismatchException => "network",
+        DigestMismatchException => "digest_mismatch",
+        OperationCanceledException => "timeout",
+        _ => "other",
+    };
+
+    public static readonly string[] Reasons = ["rate_limited", "token_expired", "server_error", "network", "digest_mismatch", "timeout", "other"];
 
     /// <summary>The reason for a failure, in words an operator can act on.</summary>
     public static string Describe(Exception? exception) => exception switch

@@ -1,8 +1,12 @@
 namespace SyncGateway.Replicator.Copying;
 
-/// <summary>What a run moved, counted as it happens (thread-safe), for the live display and the summary.</summary>
-public sealed class TransferStats
+/// <summary>
+/// What a run moved, counted as it happens (thread-safe), for the live display and the summary,
+/// and passed on to the metrics exporter when there is one.
+/// </summary>
+public sealed class TransferStats(IReplicationMetrics? metrics = null)
 {
+    private readonly IReplicationMetrics _metrics = metrics ?? NoReplicationMetrics.Instance;
     private long _bytesStreamed;
     private long _blobsCopied;
     private long _bytesCopied;
@@ -38,21 +42,32 @@ public sealed class TransferStats
     {
         Interlocked.Increment(ref _blobsCopied);
         Interlocked.Add(ref _bytesCopied, bytes);
+        _metrics.Blob("copied", bytes);
     }
 
     internal void Mounted(long bytes)
     {
         Interlocked.Increment(ref _blobsMounted);
         Interlocked.Add(ref _bytesMounted, bytes);
+        _metrics.Blob("mounted", bytes);
     }
 
     internal void Skipped(long bytes)
     {
         Interlocked.Increment(ref _blobsSkipped);
         Interlocked.Add(ref _bytesSkipped, bytes);
+        _metrics.Blob("skipped", bytes);
     }
 
     internal void ManifestPushed() => Interlocked.Increment(ref _manifestsPushed);
 
-    internal void Retried() => Interlocked.Increment(ref _retries);
+    internal void Retried(string reason)
+    {
+        Interlocked.Increment(ref _retries);
+        _metrics.Retry(reason);
+    }
+
+    internal void TaskEnded(string result) => _metrics.Task(result);
+
+    internal void InFlight(int change) => _metrics.InFlight(change);
 }

@@ -56,14 +56,14 @@ public sealed class SyncRunner(RegistryClientPool registries, TimeProvider time,
             new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellationToken },
             async (i, ct) =>
             {
-                var result = await CopyOneAsync(copier, records, tasks[i], ct).ConfigureAwait(false);
+                var result = await CopyOneAsync(copier, records, stats, tasks[i], ct).ConfigureAwait(false);
                 results[i] = result;
                 observer?.Completed(result);
             }).ConfigureAwait(false);
         return results;
     }
 
-    private async Task<TaskResult> CopyOneAsync(ImageCopier copier, RecordStore? records, SyncTask task, CancellationToken cancellationToken)
+    private async Task<TaskResult> CopyOneAsync(ImageCopier copier, RecordStore? records, TransferStats stats, SyncTask task, CancellationToken cancellationToken)
     {
         try
         {
@@ -71,16 +71,19 @@ public sealed class SyncRunner(RegistryClientPool registries, TimeProvider time,
             if (copy.AlreadyInSync)
             {
                 ReplicatorLog.InSync(_logger, task.Source.ToString(), task.Destination.ToString(), copy.Digest.ToString());
+                stats.TaskEnded("in_sync");
                 return new TaskResult(task, SyncStatus.AlreadyInSync, copy.Digest, null);
             }
 
             ReplicatorLog.Synced(_logger, task.Source.ToString(), task.Destination.ToString(), copy.Digest.ToString());
+            stats.TaskEnded("synced");
             return new TaskResult(task, SyncStatus.Synced, copy.Digest, null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             var reason = RetryPolicy.Describe(ex);
             ReplicatorLog.Failed(_logger, task.Source.ToString(), task.Destination.ToString(), reason);
+            stats.TaskEnded("failed");
             if (records is not null)
             {
                 await records.RecordFailureAsync(task.Source.ToString(), task.Destination.ToString(), reason, CancellationToken.None).ConfigureAwait(false);

@@ -1,0 +1,93 @@
+using Prometheus;
+using SyncGateway.Replicator.Copying;
+using SyncGateway.Replicator.Configuration;
+
+namespace SyncGateway.Gateway.Metrics;
+
+/// <summary>
+/// The replicator's metrics for Prometheus. Labels are fixed words or registry hosts from the
+/// configuration; never a repository, tag, digest or URL. Every series exists from start-up.
+/// </summary>
+internal sealed class ReplicationMetrics : IReplicationMetrics
+{
+    private static readonly string[] Actions = ["copied", "mounted", "skipped"];
+    private static readonly string[] Results = ["synced", "in_sync", "failed"];
+
+    public static readonly Counter Tasks = Prometheus.Metrics.CreateCounter(
+        "syncgateway_replicator_tasks_total", "Replication tasks finished, by result.", new CounterConfiguration { LabelNames = ["result"] });
+
+    public static readonly Counter Blobs = Prometheus.Metrics.CreateCounter(
+        "syncgateway_replicator_blobs_total", "Blobs made present at a destination, by how: copied, mounted or skipped.", new CounterConfiguration { LabelNames = ["action"] });
+
+    public static readonly Counter BlobBytes = Prometheus.Metrics.CreateCounter(
+        "syncgateway_replicator_blob_bytes_total", "Bytes of the blobs made present at a destination, by how.", new CounterConfiguration { LabelNames = ["action"] });
+
+    public static readonly Counter Retries = Prometheus.Metrics.CreateCounter(
+        "syncgateway_replicator_retries_total", "Units of work retried, by reason.", new CounterConfiguration { LabelNames = ["reason"] });
+
+    public static readonly Gauge InFlightTransfers = Prometheus.Metrics.CreateGauge(
+        "syncgateway_replicator_transfers_in_flight", "Blob streams running now.");
+
+    public static readonly Gauge QueueDepth = Prometheus.Metrics.CreateGauge(
+        "syncgateway_replicator_queue_depth", "Copies waiting or running in the durable queue.");
+
+    public static readonly Histogram Lag = Prometheus.Metrics.CreateHistogram(
+        "syncgateway_replicator_lag_seconds", "Time from an event (push, webhook, read miss) to its image being at the destination.",
+        new HistogramConfiguration { Buckets = [0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600] });
+
+    public static readonly Gauge LastPoll = Prometheus.Metrics.CreateGauge(
+        "syncgateway_replicator_last_poll_timestamp_seconds", "When every rule was last reconciled successfully (Unix time).");
+
+    public static readonly Gauge RateLimitRemaining = Prometheus.Metrics.CreateGauge(
+        "syncgateway_registry_rate_limit_remaining", "Requests an upstream registry says are left (RateLimit-Remaining), by registry host.",
+        new GaugeConfiguration { LabelNames = ["registry"] });
+
+    public static void Initialize(SyncConfiguration configuration)
+    {
+        foreach (var action in Actions)
+        {
+            Blobs.WithLabels(action);
+            BlobBytes.WithLabels(action);
+        }
+
+        foreach (var result in Results)
+        {
+            Tasks.WithLabels(result);
+        }
+
+        foreach (var reason in RetryPolicy.Reasons)
+        {
+            Retries.WithLabels(reason);
+        }
+
+        foreach (var host in configuration.Registries.Select(r => r.Host).Distinct())
+        {
+            RateLimitRemaining.WithLabels(host);
+        }
+    }
+
+    /// <summary>Records a registry's remaining rate limit, for hosts the configuration names only.</summary>
+    public static Action<string, double> RateLimitObserver(SyncConfiguration configuration)
+    {
+        var hosts = configuration.Registries.Select(r => r.Host).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return (host, remaining) =>
+        {
+            if (hosts.Contains(host))
+            {
+                RateLimitRemaining.WithLabels(host).Set(remaining);
+            }
+        };
+    }
+
+    public void Blob(string action, long bytes)
+    {
+        Blobs.WithLabels(action).Inc();
+        BlobBytes.WithLabels(action).Inc(bytes);
+    }
+
+    public void Task(string result) => Tasks.WithLabels(result).Inc();
+
+    public void Retry(string reason) => Retries.WithLabels(reason).Inc();
+
+    public void InFlight(int change) => InFlightTransfers.Inc(change);
+}
