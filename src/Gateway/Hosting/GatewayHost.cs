@@ -22,12 +22,12 @@ namespace SyncGateway.Gateway.Hosting;
 /// <summary>Builds the <c>serve</c> process: the Registry V2 endpoint, metrics, health, and the replication worker.</summary>
 internal static class GatewayHost
 {
-    public static WebApplication Build(SyncConfiguration configuration, SyncOptions options, TextWriter log)
+    public static WebApplication Build(SyncConfiguration configuration, SyncOptions options, TextWriter log, bool json = false)
     {
         var gateway = configuration.Gateway!;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(new TextWriterLoggerProvider(log, LogLevel.Information, TimeProvider.System));
+        builder.Logging.AddProvider(new TextWriterLoggerProvider(log, LogLevel.Information, TimeProvider.System, json));
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.WebHost.UseKestrelHttpsConfiguration();

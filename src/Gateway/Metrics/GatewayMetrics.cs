@@ -17,6 +17,11 @@ internal static class GatewayMetrics
         "Registry API requests answered, by the backend that answered, method and status class.",
         new CounterConfiguration { LabelNames = ["backend", "method", "result"] });
 
+    public static readonly Counter ResponseBytes = Prometheus.Metrics.CreateCounter(
+        "syncgateway_gateway_response_bytes_total",
+        "Bytes of the bodies served, by the backend that served them (the declared length of each forwarded answer).",
+        new CounterConfiguration { LabelNames = ["backend"] });
+
     public static readonly Counter StaleReads = Prometheus.Metrics.CreateCounter(
         "syncgateway_gateway_stale_reads_total",
         "Reads served from the mirror because the source could not be reached.");
@@ -54,6 +59,8 @@ internal static class GatewayMetrics
             }
         }
 
+        ResponseBytes.WithLabels(Backend.Mirror.Name());
+        ResponseBytes.WithLabels(Backend.Source.Name());
         ReplicationsQueued.WithLabels("push");
         ReplicationsQueued.WithLabels("read_miss");
         ReplicationsQueued.WithLabels("webhook");

@@ -28,6 +28,10 @@ internal sealed class GatewayTransformer(Backend backend, RegistryClient upstrea
         var copyBody = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
         var headers = httpContext.Response.Headers;
         headers[BackendNames.Header] = backend.Name();
+        if (!HttpMethods.IsHead(httpContext.Request.Method) && proxyResponse?.Content.Headers.ContentLength is { } length)
+        {
+            Metrics.GatewayMetrics.ResponseBytes.WithLabels(backend.Name()).Inc(length);
+        }
         if (credentials == UpstreamCredentials.Service)
         {
             // The gateway's own login is none of the client's business.

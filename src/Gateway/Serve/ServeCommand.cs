@@ -18,13 +18,15 @@ internal static class ServeCommand
     private static readonly Option<int> Proc = new("--proc", "-p") { Description = "images and blob transfers at once", DefaultValueFactory = _ => ReplicatorSettings.DefaultConcurrency };
     private static readonly Option<int> Retries = new("--retries", "-r") { Description = "retries of a failed blob copy or manifest push", DefaultValueFactory = _ => ReplicatorSettings.DefaultRetries };
     private static readonly Option<string?> Records = new("--records") { Description = $"the SQLite records file (default {ReplicatorSettings.DefaultRecords})" };
+    private static readonly Option<string> LogFormat = new("--log-format") { Description = "text or json (one JSON object a line, with the structured fields)", DefaultValueFactory = _ => "text" };
 
     public static Command Create(CliConsole console)
     {
         var command = new Command("serve", "Run the Registry V2 gateway and replicate what it sees")
         {
-            Config, Proc, Retries, Records,
+            Config, Proc, Retries, Records, LogFormat,
         };
+        LogFormat.AcceptOnlyFromAmong("text", "json");
         command.SetAction((parse, cancellationToken) => RunAsync(parse, console, cancellationToken));
         return command;
     }
@@ -55,7 +57,7 @@ internal static class ServeCommand
             RecordsPath = parse.GetValue(Records) ?? configuration.Replicator.Records,
         };
 
-        var app = GatewayHost.Build(configuration, options, console.Error);
+        var app = GatewayHost.Build(configuration, options, console.Error, json: parse.GetValue(LogFormat) == "json");
         await using (app.ConfigureAwait(false))
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -157,4 +157,22 @@ public sealed class DaemonTests
 
     private static async Task<int> QueueDepthAsync(HttpClient http) =>
         (await StatusAsync(http)).GetProperty("queue").GetProperty("depth").GetInt32();
+
+    [Fact]
+    public async Task JsonLogs_AreOneObjectALine_WithTheStructuredFields()
+    {
+        await using var source = await RegistryProcess.StartAsync();
+        await using var mirror = await RegistryProcess.StartAsync();
+        using var workspace = new Workspace();
+        await using var gateway = await RunningGateway.StartAsync(workspace, source.Host, mirror.Host, ["lib/app"], logFormat: "json");
+        using var http = new HttpClient { BaseAddress = gateway.BaseUri };
+
+        using var accepted = await PostAsync(http, "api/webhooks/distribution", """{"events": [{"action": "push", "target": {"repository": "lib/app", "tag": "9"} }]}""", "test-secret");
+
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var records = gateway.Log.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        var webhook = Assert.Single(records, r => r.GetProperty("eventId").GetInt32() == 4001);
+        Assert.Equal(1, webhook.GetProperty("Queued").GetInt32());
+        Assert.Equal("Information", webhook.GetProperty("level").GetString());
+    }
 }

@@ -16,7 +16,7 @@ public sealed class MetricsTests
 {
     private static readonly string[] Families =
     [
-        "syncgateway_gateway_requests_total", "syncgateway_gateway_stale_reads_total", "syncgateway_gateway_replications_queued_total",
+        "syncgateway_gateway_requests_total", "syncgateway_gateway_response_bytes_total", "syncgateway_gateway_stale_reads_total", "syncgateway_gateway_replications_queued_total",
         "syncgateway_replicator_tasks_total", "syncgateway_replicator_blobs_total", "syncgateway_replicator_blob_bytes_total",
         "syncgateway_replicator_retries_total", "syncgateway_replicator_transfers_in_flight", "syncgateway_replicator_queue_depth",
         "syncgateway_replicator_lag_seconds", "syncgateway_replicator_last_poll_timestamp_seconds", "syncgateway_registry_rate_limit_remaining",

@@ -41,7 +41,7 @@ internal sealed class RunningGateway : IAsyncDisposable
     /// </remarks>
     public static async Task<RunningGateway> StartAsync(
         Workspace workspace, string source, string mirror, IEnumerable<string> repositories, string auth = "passthrough",
-        string credentials = "", (string Certificate, string Key)? tls = null, string pollInterval = "0", string webhookSecret = "test-secret")
+        string credentials = "", (string Certificate, string Key)? tls = null, string pollInterval = "0", string webhookSecret = "test-secret", string logFormat = "text")
     {
         var gateway = new RunningGateway { Scheme = tls is null ? "http" : "https" };
         var tlsSection = tls is { } files ? $"\n  tls:\n    certificate: {files.Certificate}\n    key: {files.Key}" : string.Empty;
@@ -67,7 +67,7 @@ internal sealed class RunningGateway : IAsyncDisposable
               auth: {auth}{tlsSection}
             """);
         var console = new CliConsole(TextWriter.Null, TextWriter.Synchronized(gateway._log), IsTerminal: false);
-        gateway._run = SyncGatewayCli.InvokeAsync(["serve", "--config", config], console, gateway._stop.Token);
+        gateway._run = SyncGatewayCli.InvokeAsync(["serve", "--config", config, "--log-format", logFormat], console, gateway._stop.Token);
         using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator };
         using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(2) };
         for (var attempt = 0; attempt < 100; attempt++)
