@@ -9,8 +9,6 @@ using SyncGateway.Gateway.Logging;
 using SyncGateway.Gateway.Metrics;
 using SyncGateway.Gateway.Proxy;
 using SyncGateway.Gateway.Replication;
-using SyncGateway.Registry.Auth;
-using SyncGateway.Registry.Client;
 using SyncGateway.Gateway.Status;
 using SyncGateway.Gateway.Webhooks;
 using SyncGateway.Replicator.Configuration;
@@ -22,7 +20,7 @@ namespace SyncGateway.Gateway.Hosting;
 /// <summary>Builds the <c>serve</c> process: the Registry V2 endpoint, metrics, health, and the replication worker.</summary>
 internal static class GatewayHost
 {
-    public static WebApplication Build(SyncConfiguration configuration, SyncOptions options, TextWriter log, bool json = false)
+    public static WebApplication Build(string configPath, SyncConfiguration configuration, SyncOptions options, TextWriter log, bool json = false)
     {
         var gateway = configuration.Gateway!;
         var builder = WebApplication.CreateSlimBuilder();
@@ -42,32 +40,26 @@ internal static class GatewayHost
             }
         });
 
-        builder.Services.AddSyncGateway(configuration, options);
+        builder.Services.AddSyncGateway(configPath, configuration, options);
         var app = builder.Build();
         app.MapSyncGateway();
         return app;
     }
 
-    private static IServiceCollection AddSyncGateway(this IServiceCollection services, SyncConfiguration configuration, SyncOptions options)
+    private static IServiceCollection AddSyncGateway(this IServiceCollection services, string configPath, SyncConfiguration configuration, SyncOptions options)
     {
         var gateway = configuration.Gateway!;
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(configuration);
         services.AddSingleton(options);
-        services.AddSingleton(sp => new RegistryClientPool(
-            configuration.Registries,
-            sp.GetRequiredService<TimeProvider>(),
-            DockerConfigCredentials.Load(DockerConfigCredentials.DefaultPath()),
-            ReplicationMetrics.RateLimitObserver(configuration)));
+        services.AddSingleton(sp => new LiveConfiguration(configPath, configuration, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddHostedService(sp => sp.GetRequiredService<LiveConfiguration>());
         services.AddSingleton<ReplicationMetrics>();
-        services.AddSingleton(new MirrorMap(configuration.Rules, gateway.Source!, gateway.Mirror));
         services.AddSingleton<ContentChecks>();
         services.AddSingleton(sp => new GatewayAuth(gateway.Auth, gateway.Htpasswd, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<UpstreamForwarder>();
         services.AddSingleton(sp => RecordStore.Open(options.RecordsPath ?? ReplicatorSettings.DefaultRecords, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ReplicationQueue>();
         services.AddSingleton<ReconcileState>();
-        services.AddSingleton(sp => new SyncRunner(sp.GetRequiredService<RegistryClientPool>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<RegistryProxy>();
         services.AddHttpForwarder();
         services.AddHostedService<ReplicationWorker>();

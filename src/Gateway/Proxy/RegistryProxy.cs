@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using SyncGateway.Registry.Client;
 using SyncGateway.Registry.Errors;
 using SyncGateway.Registry.Protocol;
+using SyncGateway.Gateway.Hosting;
 using SyncGateway.Gateway.Metrics;
 using SyncGateway.Replicator.Configuration;
 using SyncGateway.Replicator.Planning;
@@ -21,9 +22,7 @@ namespace SyncGateway.Gateway.Proxy;
 /// referrers go to the source; a manifest the source accepts becomes a replication event at once.
 /// </summary>
 internal sealed partial class RegistryProxy(
-    SyncConfiguration configuration,
-    RegistryClientPool registries,
-    MirrorMap mirrors,
+    LiveConfiguration live,
     ContentChecks checks,
     GatewayAuth auth,
     UpstreamForwarder forwarder,
@@ -31,8 +30,12 @@ internal sealed partial class RegistryProxy(
     ILogger<RegistryProxy> logger)
 {
     private const long MaxManifestBody = Manifest.MaxSize;
-    private readonly string _source = configuration.Gateway!.Source!;
-    private readonly string? _mirror = configuration.Gateway!.Mirror;
+    private readonly string _source = live.Gateway.Source!;
+    private readonly string? _mirror = live.Gateway.Mirror;
+
+    private RegistryClientPool Registries => live.Current.Registries;
+
+    private MirrorMap Mirrors => live.Current.Mirrors;
 
     public async Task HandleAsync(HttpContext context, string? rest)
     {
@@ -62,7 +65,7 @@ internal sealed partial class RegistryProxy(
             // gateway is the one that authenticates, the gateway answers: reads can still be served.
             if (auth.Mode == GatewayAuth.Passthrough)
             {
-                var source = registries.Get(_source, string.Empty);
+                var source = Registries.Get(_source, string.Empty);
                 await forwarder.ForwardAsync(context, Backend.Source, source, string.Empty, UpstreamCredentials.Client, string.Empty, VersionCheckAsync).ConfigureAwait(false);
             }
             else
@@ -108,15 +111,15 @@ internal sealed partial class RegistryProxy(
     private async Task ReadAsync(HttpContext context, RegistryPath path)
     {
         var repository = path.Repository!;
-        var mirrorRepository = mirrors.Find(repository);
+        var mirrorRepository = Mirrors.Find(repository);
         if (mirrorRepository is null || _mirror is null)
         {
             await ToSourceAsync(context, path).ConfigureAwait(false);
             return;
         }
 
-        var source = registries.Get(_source, repository);
-        var mirror = registries.Get(_mirror, mirrorRepository);
+        var source = Registries.Get(_source, repository);
+        var mirror = Registries.Get(_mirror, mirrorRepository);
         var answer = await checks.AtSourceAsync(context, source, path, auth.SourceCredentials).ConfigureAwait(false);
         if (answer.Unreachable)
         {
@@ -211,7 +214,7 @@ internal sealed partial class RegistryProxy(
     private Task ToSourceAsync(HttpContext context, RegistryPath path)
     {
         var repository = path.Repository;
-        var source = registries.Get(_source, repository ?? string.Empty);
+        var source = Registries.Get(_source, repository ?? string.Empty);
         var scope = repository is null ? "registry:catalog:*"
             : HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) ? RegistryClient.PullScope(repository)
             : RegistryClient.PushScope(repository);
@@ -220,7 +223,7 @@ internal sealed partial class RegistryProxy(
 
     private async Task QueueAsync(ImageReference image, string cause)
     {
-        var tasks = Planner.TasksForImage(configuration.Rules, image);
+        var tasks = Planner.TasksForImage(live.Current.Configuration.Rules, image);
         var added = await queue.EnqueueAsync(tasks, cause, CancellationToken.None).ConfigureAwait(false);
         if (added > 0)
         {

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SyncGateway.Gateway.Hosting;
 using SyncGateway.Gateway.Metrics;
-using SyncGateway.Replicator.Configuration;
 using SyncGateway.Replicator.Copying;
 using SyncGateway.Replicator.Running;
 
@@ -12,16 +12,16 @@ namespace SyncGateway.Gateway.Replication;
 /// and HEAD requests find what was pushed straight to the source (not through the gateway), and
 /// anything an event missed is put right.
 /// </summary>
-internal sealed partial class Reconciler(SyncConfiguration configuration, SyncRunner runner, SyncOptions options, ReconcileState state, ReplicationMetrics metrics, TimeProvider time, ILogger<Reconciler> logger) : BackgroundService
+internal sealed partial class Reconciler(LiveConfiguration live, SyncOptions options, ReconcileState state, ReplicationMetrics metrics, TimeProvider time, ILogger<Reconciler> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var interval = configuration.Replicator.PollInterval;
         do
         {
+            var active = live.Current;
             try
             {
-                var summary = await runner.RunAsync(configuration, options, new TransferStats(metrics), null, stoppingToken).ConfigureAwait(false);
+                var summary = await active.Runner.RunAsync(active.Configuration, options, new TransferStats(metrics), null, stoppingToken).ConfigureAwait(false);
                 state.Completed(summary, time.GetUtcNow());
                 if (summary.PlanFailures.Count == 0)
                 {
@@ -38,6 +38,7 @@ internal sealed partial class Reconciler(SyncConfiguration configuration, SyncRu
                 Log.ReconcileFailed(logger, ex);
             }
 
+            var interval = live.Current.Configuration.Replicator.PollInterval;
             if (interval <= TimeSpan.Zero)
             {
                 return;

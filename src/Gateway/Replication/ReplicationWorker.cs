@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SyncGateway.Gateway.Hosting;
 using SyncGateway.Gateway.Metrics;
 using SyncGateway.Replicator.Copying;
 using SyncGateway.Replicator.Running;
@@ -11,7 +12,7 @@ namespace SyncGateway.Gateway.Replication;
 /// missed the mirror), a batch at a time. Finished work leaves the queue; failed work stays, with
 /// its reason, and comes back later.
 /// </summary>
-internal sealed partial class ReplicationWorker(ReplicationQueue queue, SyncRunner runner, SyncOptions options, ReplicationMetrics metrics, TimeProvider time, ILogger<ReplicationWorker> logger) : BackgroundService
+internal sealed partial class ReplicationWorker(ReplicationQueue queue, LiveConfiguration live, SyncOptions options, ReplicationMetrics metrics, TimeProvider time, ILogger<ReplicationWorker> logger) : BackgroundService
 {
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(5);
 
@@ -24,7 +25,7 @@ internal sealed partial class ReplicationWorker(ReplicationQueue queue, SyncRunn
                 ReplicationMetrics.QueueDepth.Set(await queue.DepthAsync(stoppingToken).ConfigureAwait(false));
                 var batch = await queue.TakeAsync(64, Idle, stoppingToken).ConfigureAwait(false);
                 ReplicationMetrics.QueueDepth.Set(await queue.DepthAsync(stoppingToken).ConfigureAwait(false));
-                var results = await runner.CopyAsync(batch.Select(b => b.Task).ToList(), options, new TransferStats(metrics), stoppingToken).ConfigureAwait(false);
+                var results = await live.Current.Runner.CopyAsync(batch.Select(b => b.Task).ToList(), options, new TransferStats(metrics), stoppingToken).ConfigureAwait(false);
                 for (var i = 0; i < batch.Count; i++)
                 {
                     if (results[i].Status == SyncStatus.Failed)

@@ -57,7 +57,7 @@ internal static class ServeCommand
             RecordsPath = parse.GetValue(Records) ?? configuration.Replicator.Records,
         };
 
-        var app = GatewayHost.Build(configuration, options, console.Error, json: parse.GetValue(LogFormat) == "json");
+        var app = GatewayHost.Build(parse.GetValue(Config)!, configuration, options, console.Error, json: parse.GetValue(LogFormat) == "json");
         await using (app.ConfigureAwait(false))
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using SyncGateway.Gateway.Hosting;
 using SyncGateway.Gateway.Replication;
 using SyncGateway.Registry.Client;
 using SyncGateway.Replicator.Configuration;
@@ -20,8 +21,9 @@ internal static class StatusEndpoints
     public static void MapStatus(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", async (HttpContext context, RecordStore records, SyncConfiguration configuration, RegistryClientPool registries) =>
+        app.MapGet("/readyz", async (HttpContext context, RecordStore records, LiveConfiguration live) =>
         {
+            var (configuration, registries) = (live.Current.Configuration, live.Current.Registries);
             var recordsOpen = await RecordsOpenAsync(records, context.RequestAborted).ConfigureAwait(false);
             var upstreams = await ProbeAsync(configuration, registries, context.RequestAborted).ConfigureAwait(false);
             var ready = recordsOpen && upstreams.Values.Any(up => up);
@@ -29,8 +31,9 @@ internal static class StatusEndpoints
                 new { ready, records = recordsOpen, upstreams = upstreams.ToDictionary(u => u.Key.Role, u => u.Value) },
                 statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
-        app.MapGet("/api/status", async (HttpContext context, RecordStore records, SyncConfiguration configuration, RegistryClientPool registries, ReconcileState reconcile) =>
+        app.MapGet("/api/status", async (HttpContext context, RecordStore records, LiveConfiguration live, ReconcileState reconcile) =>
         {
+            var (configuration, registries) = (live.Current.Configuration, live.Current.Registries);
             var upstreams = await ProbeAsync(configuration, registries, context.RequestAborted).ConfigureAwait(false);
             var queued = await records.QueuedAsync(100, context.RequestAborted).ConfigureAwait(false);
             var failures = await records.RecentFailuresAsync(20, context.RequestAborted).ConfigureAwait(false);

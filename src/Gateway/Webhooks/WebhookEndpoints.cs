@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
+using SyncGateway.Gateway.Hosting;
 using SyncGateway.Gateway.Metrics;
 using SyncGateway.Registry.Protocol;
 using SyncGateway.Replicator.Configuration;
@@ -24,16 +25,17 @@ internal static partial class WebhookEndpoints
 
     public static void MapWebhooks(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/webhooks/distribution", (HttpContext context, SyncConfiguration configuration, ReplicationQueue queue, ILoggerFactory loggers) =>
-            HandleAsync(context, configuration, queue, loggers, ReadDistribution));
-        app.MapPost("/api/webhooks/harbor", (HttpContext context, SyncConfiguration configuration, ReplicationQueue queue, ILoggerFactory loggers) =>
-            HandleAsync(context, configuration, queue, loggers, ReadHarbor));
+        app.MapPost("/api/webhooks/distribution", (HttpContext context, LiveConfiguration live, ReplicationQueue queue, ILoggerFactory loggers) =>
+            HandleAsync(context, live, queue, loggers, ReadDistribution));
+        app.MapPost("/api/webhooks/harbor", (HttpContext context, LiveConfiguration live, ReplicationQueue queue, ILoggerFactory loggers) =>
+            HandleAsync(context, live, queue, loggers, ReadHarbor));
     }
 
     private static async Task<IResult> HandleAsync(
-        HttpContext context, SyncConfiguration configuration, ReplicationQueue queue, ILoggerFactory loggers,
+        HttpContext context, LiveConfiguration live, ReplicationQueue queue, ILoggerFactory loggers,
         Func<JsonElement, string?, IEnumerable<ImageReference>> read)
     {
+        var configuration = live.Current.Configuration;
         var secret = configuration.Gateway?.WebhookSecret;
         if (secret is null || !Authorized(context.Request.Headers.Authorization.ToString(), secret))
         {

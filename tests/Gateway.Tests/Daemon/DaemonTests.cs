@@ -175,4 +175,47 @@ public sealed class DaemonTests
         Assert.Equal(1, webhook.GetProperty("Queued").GetInt32());
         Assert.Equal("Information", webhook.GetProperty("level").GetString());
     }
+
+    [Fact]
+    public async Task RulesReload_WhenTheFileChanges_AndAFileWithErrorsIsRefusedWhole()
+    {
+        await using var source = await RegistryProcess.StartAsync();
+        await using var mirror = await RegistryProcess.StartAsync();
+        using var workspace = new Workspace();
+        using var seeder = new ImageSeeder(source.Host);
+        using var atMirror = new ImageSeeder(mirror.Host);
+        await using var gateway = await RunningGateway.StartAsync(workspace, source.Host, mirror.Host, ["lib/a"]);
+        using var http = new HttpClient { BaseAddress = gateway.BaseUri };
+        var b1 = await seeder.PushImageAsync("lib/b", "1", [ImageSeeder.RandomBytes(5000, 540)]);
+        var b2 = await seeder.PushImageAsync("lib/b", "2", [ImageSeeder.RandomBytes(5000, 541)]);
+        var original = await File.ReadAllTextAsync(gateway.ConfigPath);
+
+        // Before the change lib/b has no rule: an event about it queues nothing.
+        using (var ignored = await PostAsync(http, "api/webhooks/distribution", Push("lib/b", "1"), "test-secret"))
+        {
+            Assert.Contains("\"queued\":0", await ignored.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        var withB = original.Replace("rules:\n", $"rules:\n  - source: {source.Host}/lib/b\n    destination: {mirror.Host}/mirror/b\n", StringComparison.Ordinal);
+        await File.WriteAllTextAsync(gateway.ConfigPath, withB);
+        Assert.True(await Wait.UntilAsync(() => Task.FromResult(gateway.Log.Contains("Reloaded the configuration", StringComparison.Ordinal))), gateway.Log);
+        using (var accepted = await PostAsync(http, "api/webhooks/distribution", Push("lib/b", "1"), "test-secret"))
+        {
+            Assert.Contains("\"queued\":1", await accepted.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        Assert.True(await Wait.UntilAsync(async () => await atMirror.ManifestDigestAsync("mirror/b", "1") == b1.Digest), gateway.Log);
+
+        await File.WriteAllTextAsync(gateway.ConfigPath, withB + "\nrules: [unclosed\n");
+        Assert.True(await Wait.UntilAsync(() => Task.FromResult(gateway.Log.Contains("Refused to reload", StringComparison.Ordinal))), gateway.Log);
+        using (var still = await PostAsync(http, "api/webhooks/distribution", Push("lib/b", "2"), "test-secret"))
+        {
+            Assert.Contains("\"queued\":1", await still.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        Assert.True(await Wait.UntilAsync(async () => await atMirror.ManifestDigestAsync("mirror/b", "2") == b2.Digest), gateway.Log);
+    }
+
+    private static string Push(string repository, string tag) =>
+        $$$"""{"events": [{"action": "push", "target": {"repository": "{{{repository}}}", "tag": "{{{tag}}}"} }]}""";
 }

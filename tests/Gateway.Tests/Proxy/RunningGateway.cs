@@ -17,6 +17,9 @@ internal sealed class RunningGateway : IAsyncDisposable
 
     public string Scheme { get; private init; } = "http";
 
+    /// <summary>The configuration file the gateway runs on (and reloads when it changes).</summary>
+    public string ConfigPath { get; private set; } = string.Empty;
+
     public Uri BaseUri => new($"{Scheme}://{Host}/");
 
     public string Log
@@ -66,6 +69,7 @@ internal sealed class RunningGateway : IAsyncDisposable
               mirror: {mirror}
               auth: {auth}{tlsSection}
             """);
+        gateway.ConfigPath = config;
         var console = new CliConsole(TextWriter.Null, TextWriter.Synchronized(gateway._log), IsTerminal: false);
         gateway._run = SyncGatewayCli.InvokeAsync(["serve", "--config", config, "--log-format", logFormat], console, gateway._stop.Token);
         using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator };
