@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 using SyncGateway.Gateway.Logging;
@@ -62,6 +63,7 @@ internal static class GatewayHost
         services.AddSingleton<ReconcileState>();
         services.AddSingleton<RegistryProxy>();
         services.AddHttpForwarder();
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = ReplicationWorker.ShutdownGrace + TimeSpan.FromSeconds(10));
         services.AddHostedService<ReplicationWorker>();
         services.AddHostedService<Reconciler>();
         GatewayMetrics.Initialize();

@@ -16,8 +16,14 @@ internal sealed partial class ReplicationWorker(ReplicationQueue queue, LiveConf
 {
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long copies in flight may go on after shutdown begins; what is not done by then stays queued.</summary>
+    public static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(20);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Shutdown stops the taking of work at once, and gives the batch in flight a grace period.
+        using var copying = new CancellationTokenSource();
+        using var graceful = stoppingToken.Register(() => copying.CancelAfter(ShutdownGrace));
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -25,16 +31,17 @@ internal sealed partial class ReplicationWorker(ReplicationQueue queue, LiveConf
                 ReplicationMetrics.QueueDepth.Set(await queue.DepthAsync(stoppingToken).ConfigureAwait(false));
                 var batch = await queue.TakeAsync(64, Idle, stoppingToken).ConfigureAwait(false);
                 ReplicationMetrics.QueueDepth.Set(await queue.DepthAsync(stoppingToken).ConfigureAwait(false));
-                var results = await live.Current.Runner.CopyAsync(batch.Select(b => b.Task).ToList(), options, new TransferStats(metrics), stoppingToken).ConfigureAwait(false);
+                var results = await live.Current.Runner.CopyAsync(batch.Select(b => b.Task).ToList(), options, new TransferStats(metrics), copying.Token).ConfigureAwait(false);
                 for (var i = 0; i < batch.Count; i++)
                 {
+                    // The outcome is recorded even while shutting down: that is the checkpoint.
                     if (results[i].Status == SyncStatus.Failed)
                     {
-                        await queue.PostponeAsync(batch[i].Work, results[i].Error ?? "failed", stoppingToken).ConfigureAwait(false);
+                        await queue.PostponeAsync(batch[i].Work, results[i].Error ?? "failed", CancellationToken.None).ConfigureAwait(false);
                     }
                     else
                     {
-                        await queue.CompleteAsync(batch[i].Work, stoppingToken).ConfigureAwait(false);
+                        await queue.CompleteAsync(batch[i].Work, CancellationToken.None).ConfigureAwait(false);
                         ReplicationMetrics.Lag.Observe((time.GetUtcNow() - batch[i].Work.EnqueuedAt).TotalSeconds);
                     }
                 }
@@ -43,6 +50,7 @@ internal sealed partial class ReplicationWorker(ReplicationQueue queue, LiveConf
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
+                // Unfinished copies stay in the queue for the next start.
                 return;
             }
             catch (Exception ex)

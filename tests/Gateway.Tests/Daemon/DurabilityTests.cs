@@ -106,6 +106,36 @@ public sealed class DurabilityTests
         Assert.Contains("queued again", gateway.Log, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AGracefulShutdown_LetsTheCopyInFlightFinish()
+    {
+        await using var source = await RegistryProcess.StartAsync();
+        await using var mirror = await RegistryProcess.StartAsync();
+        await using var slowSource = await FaultProxy.StartAsync(source.BaseUri);
+        using var workspace = new Workspace();
+        using var seeder = new ImageSeeder(source.Host);
+        using var atMirror = new ImageSeeder(mirror.Host);
+        var blobRequests = 0;
+        slowSource.Fault = async context =>
+        {
+            if (context.Request.Method == "GET" && context.Request.Path.Value!.Contains("/blobs/", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref blobRequests);
+                await Task.Delay(1500);
+            }
+
+            return false;
+        };
+
+        var gateway = await RunningGateway.StartAsync(workspace, slowSource.Host, mirror.Host, ["lib/slow"]);
+        var image = await seeder.PushImageAsync("lib/slow", "1", [ImageSeeder.RandomBytes(50_000, 730), ImageSeeder.RandomBytes(50_000, 731)]);
+        await WebhookAsync(gateway.Port, "lib/slow", "1");
+        Assert.True(await Wait.UntilAsync(() => Task.FromResult(Volatile.Read(ref blobRequests) > 0)), gateway.Log);
+        await gateway.DisposeAsync();
+
+        Assert.Equal(image.Digest, await atMirror.ManifestDigestAsync("mirror/slow", "1"));
+    }
+
     private static string Config(Workspace workspace, string source, string mirror, int port) =>
         workspace.Write("daemon.yaml", $"""
             registries:
