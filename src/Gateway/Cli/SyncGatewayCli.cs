@@ -11,6 +11,7 @@ public static class SyncGatewayCli
         {
             SyncCommand.Create(console),
             Serve.ServeCommand.Create(console),
+            ProbeCommand.Create(console),
         };
 
         var parse = root.Parse(args);
