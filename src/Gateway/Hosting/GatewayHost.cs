@@ -10,6 +10,7 @@ using SyncGateway.Gateway.Logging;
 using SyncGateway.Gateway.Metrics;
 using SyncGateway.Gateway.Proxy;
 using SyncGateway.Gateway.Replication;
+using SyncGateway.Gateway.Serve;
 using SyncGateway.Gateway.Status;
 using SyncGateway.Gateway.Webhooks;
 using SyncGateway.Replicator.Configuration;
@@ -21,7 +22,7 @@ namespace SyncGateway.Gateway.Hosting;
 /// <summary>Builds the <c>serve</c> process: the Registry V2 endpoint, metrics, health, and the replication worker.</summary>
 internal static class GatewayHost
 {
-    public static WebApplication Build(string configPath, SyncConfiguration configuration, SyncOptions options, TextWriter log, bool json = false)
+    public static WebApplication Build(string configPath, SyncConfiguration configuration, SyncOptions options, ServeRole role, TextWriter log, bool json = false)
     {
         var gateway = configuration.Gateway!;
         var builder = WebApplication.CreateSlimBuilder();
@@ -41,13 +42,13 @@ internal static class GatewayHost
             }
         });
 
-        builder.Services.AddSyncGateway(configPath, configuration, options);
+        builder.Services.AddSyncGateway(configPath, configuration, options, role);
         var app = builder.Build();
-        app.MapSyncGateway();
+        app.MapSyncGateway(role);
         return app;
     }
 
-    private static IServiceCollection AddSyncGateway(this IServiceCollection services, string configPath, SyncConfiguration configuration, SyncOptions options)
+    private static IServiceCollection AddSyncGateway(this IServiceCollection services, string configPath, SyncConfiguration configuration, SyncOptions options, ServeRole role)
     {
         var gateway = configuration.Gateway!;
         services.AddSingleton(TimeProvider.System);
@@ -55,28 +56,52 @@ internal static class GatewayHost
         services.AddSingleton(sp => new LiveConfiguration(configPath, configuration, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddHostedService(sp => sp.GetRequiredService<LiveConfiguration>());
         services.AddSingleton<ReplicationMetrics>();
-        services.AddSingleton<ContentChecks>();
-        services.AddSingleton(sp => new GatewayAuth(gateway.Auth, gateway.Htpasswd, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<UpstreamForwarder>();
-        services.AddSingleton(sp => RecordStore.Open(options.RecordsPath ?? ReplicatorSettings.DefaultRecords, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<ReplicationQueue>();
-        services.AddSingleton<ReconcileState>();
-        services.AddSingleton<RegistryProxy>();
-        services.AddHttpForwarder();
-        services.Configure<HostOptions>(host => host.ShutdownTimeout = ReplicationWorker.ShutdownGrace + TimeSpan.FromSeconds(10));
-        services.AddHostedService<ReplicationWorker>();
-        services.AddHostedService<Reconciler>();
         GatewayMetrics.Initialize();
         ReplicationMetrics.Initialize(configuration);
+
+        if (role.ServesRegistry())
+        {
+            services.AddSingleton<ContentChecks>();
+            services.AddSingleton(sp => new GatewayAuth(gateway.Auth, gateway.Htpasswd, sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton<UpstreamForwarder>();
+            services.AddSingleton<RegistryProxy>();
+            services.AddHttpForwarder();
+            if (role == ServeRole.Gateway)
+            {
+                services.AddSingleton<IReplicationEvents>(sp => new RemoteReplicationEvents(new Uri(gateway.Replicator!), gateway.WebhookSecret!, sp.GetRequiredService<ILogger<RemoteReplicationEvents>>()));
+            }
+            else
+            {
+                services.AddSingleton<IReplicationEvents, LocalReplicationEvents>();
+            }
+        }
+
+        if (role.Replicates())
+        {
+            services.AddSingleton(sp => RecordStore.Open(options.RecordsPath ?? ReplicatorSettings.DefaultRecords, sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton<ReplicationQueue>();
+            services.AddSingleton<ReconcileState>();
+            services.Configure<HostOptions>(host => host.ShutdownTimeout = ReplicationWorker.ShutdownGrace + TimeSpan.FromSeconds(10));
+            services.AddHostedService<ReplicationWorker>();
+            services.AddHostedService<Reconciler>();
+        }
+
         return services;
     }
 
-    private static void MapSyncGateway(this WebApplication app)
+    private static void MapSyncGateway(this WebApplication app, ServeRole role)
     {
         app.MapMetrics("/metrics");
-        app.MapStatus();
-        app.MapWebhooks();
-        app.Map("/v2", (HttpContext context, RegistryProxy proxy) => proxy.HandleAsync(context, string.Empty));
-        app.Map("/v2/{**rest}", (HttpContext context, string? rest, RegistryProxy proxy) => proxy.HandleAsync(context, rest));
+        app.MapStatus(role);
+        if (role.Replicates())
+        {
+            app.MapWebhooks();
+        }
+
+        if (role.ServesRegistry())
+        {
+            app.Map("/v2", (HttpContext context, RegistryProxy proxy) => proxy.HandleAsync(context, string.Empty));
+            app.Map("/v2/{**rest}", (HttpContext context, string? rest, RegistryProxy proxy) => proxy.HandleAsync(context, rest));
+        }
     }
 }

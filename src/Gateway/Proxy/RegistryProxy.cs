@@ -7,9 +7,8 @@ using SyncGateway.Registry.Errors;
 using SyncGateway.Registry.Protocol;
 using SyncGateway.Gateway.Hosting;
 using SyncGateway.Gateway.Metrics;
+using SyncGateway.Gateway.Replication;
 using SyncGateway.Replicator.Configuration;
-using SyncGateway.Replicator.Planning;
-using SyncGateway.Replicator.Running;
 
 namespace SyncGateway.Gateway.Proxy;
 
@@ -26,7 +25,7 @@ internal sealed partial class RegistryProxy(
     ContentChecks checks,
     GatewayAuth auth,
     UpstreamForwarder forwarder,
-    ReplicationQueue queue,
+    IReplicationEvents events,
     ILogger<RegistryProxy> logger)
 {
     private const long MaxManifestBody = Manifest.MaxSize;
@@ -223,8 +222,7 @@ internal sealed partial class RegistryProxy(
 
     private async Task QueueAsync(ImageReference image, string cause)
     {
-        var tasks = Planner.TasksForImage(live.Current.Configuration.Rules, image);
-        var added = await queue.EnqueueAsync(tasks, cause, CancellationToken.None).ConfigureAwait(false);
+        var added = await events.PublishAsync(image, cause, CancellationToken.None).ConfigureAwait(false);
         if (added > 0)
         {
             GatewayMetrics.ReplicationsQueued.WithLabels(cause).Inc(added);

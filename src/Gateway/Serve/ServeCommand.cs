@@ -18,13 +18,14 @@ internal static class ServeCommand
     private static readonly Option<int> Proc = new("--proc", "-p") { Description = "images and blob transfers at once", DefaultValueFactory = _ => ReplicatorSettings.DefaultConcurrency };
     private static readonly Option<int> Retries = new("--retries", "-r") { Description = "retries of a failed blob copy or manifest push", DefaultValueFactory = _ => ReplicatorSettings.DefaultRetries };
     private static readonly Option<string?> Records = new("--records") { Description = $"the SQLite records file (default {ReplicatorSettings.DefaultRecords})" };
+    private static readonly Option<ServeRole> Role = new("--role") { Description = "all (one process), gateway (stateless replicas that send pushes to the replicator) or replicator (the one that owns the records)", DefaultValueFactory = _ => ServeRole.All };
     private static readonly Option<string> LogFormat = new("--log-format") { Description = "text or json (one JSON object a line, with the structured fields)", DefaultValueFactory = _ => "text" };
 
     public static Command Create(CliConsole console)
     {
         var command = new Command("serve", "Run the Registry V2 gateway and replicate what it sees")
         {
-            Config, Proc, Retries, Records, LogFormat,
+            Config, Proc, Retries, Records, LogFormat, Role,
         };
         LogFormat.AcceptOnlyFromAmong("text", "json");
         command.SetAction((parse, cancellationToken) => RunAsync(parse, console, cancellationToken));
@@ -50,6 +51,13 @@ internal static class ServeCommand
             return ExitCodes.BadConfiguration;
         }
 
+        var role = parse.GetValue(Role);
+        if (role == ServeRole.Gateway && (configuration.Gateway.Replicator is null || configuration.Gateway.WebhookSecret is null))
+        {
+            await console.Error.WriteLineAsync($"{parse.GetValue(Config)}: gateway.replicator and webhooks.secret: are both required for --role gateway (where pushes are sent, and the secret they carry)").ConfigureAwait(false);
+            return ExitCodes.BadConfiguration;
+        }
+
         var options = new SyncOptions
         {
             Concurrency = parse.GetResult(Proc) is { Implicit: false } ? parse.GetValue(Proc) : configuration.Replicator.Concurrency,
@@ -57,7 +65,7 @@ internal static class ServeCommand
             RecordsPath = parse.GetValue(Records) ?? configuration.Replicator.Records,
         };
 
-        var app = GatewayHost.Build(parse.GetValue(Config)!, configuration, options, console.Error, json: parse.GetValue(LogFormat) == "json");
+        var app = GatewayHost.Build(parse.GetValue(Config)!, configuration, options, role, console.Error, json: parse.GetValue(LogFormat) == "json");
         await using (app.ConfigureAwait(false))
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using SyncGateway.Gateway.Hosting;
 using SyncGateway.Gateway.Replication;
+using SyncGateway.Gateway.Serve;
+using Microsoft.Extensions.DependencyInjection;
 using SyncGateway.Registry.Client;
 using SyncGateway.Replicator.Configuration;
 using SyncGateway.Replicator.Records;
@@ -18,28 +20,32 @@ internal static class StatusEndpoints
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
 
-    public static void MapStatus(this IEndpointRouteBuilder app)
+    public static void MapStatus(this IEndpointRouteBuilder app, ServeRole role)
     {
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", async (HttpContext context, RecordStore records, LiveConfiguration live) =>
+        app.MapGet("/readyz", async (HttpContext context, LiveConfiguration live) =>
         {
             var (configuration, registries) = (live.Current.Configuration, live.Current.Registries);
-            var recordsOpen = await RecordsOpenAsync(records, context.RequestAborted).ConfigureAwait(false);
+            // A gateway replica keeps no records: its readiness is its upstreams'.
+            var records = context.RequestServices.GetService<RecordStore>();
+            var recordsOpen = records is null || await RecordsOpenAsync(records, context.RequestAborted).ConfigureAwait(false);
             var upstreams = await ProbeAsync(configuration, registries, context.RequestAborted).ConfigureAwait(false);
             var ready = recordsOpen && upstreams.Values.Any(up => up);
             return Results.Json(
                 new { ready, records = recordsOpen, upstreams = upstreams.ToDictionary(u => u.Key.Role, u => u.Value) },
                 statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
-        app.MapGet("/api/status", async (HttpContext context, RecordStore records, LiveConfiguration live, ReconcileState reconcile) =>
+        app.MapGet("/api/status", async (HttpContext context, LiveConfiguration live) =>
         {
             var (configuration, registries) = (live.Current.Configuration, live.Current.Registries);
+            var records = context.RequestServices.GetService<RecordStore>();
             var upstreams = await ProbeAsync(configuration, registries, context.RequestAborted).ConfigureAwait(false);
-            var queued = await records.QueuedAsync(100, context.RequestAborted).ConfigureAwait(false);
-            var failures = await records.RecentFailuresAsync(20, context.RequestAborted).ConfigureAwait(false);
-            var last = reconcile.Last;
+            var queued = records is null ? [] : await records.QueuedAsync(100, context.RequestAborted).ConfigureAwait(false);
+            var failures = records is null ? [] : await records.RecentFailuresAsync(20, context.RequestAborted).ConfigureAwait(false);
+            var last = context.RequestServices.GetService<ReconcileState>()?.Last;
             return Results.Json(new
             {
+                role = role.ToString().ToLowerInvariant(),
                 upstreams = upstreams.Select(u => new { role = u.Key.Role, host = u.Key.Host, reachable = u.Value }),
                 rules = configuration.Rules.Select(r => new { rule = r.Key, source = r.Source.Name, tags = r.Tags.ToString(), destinations = r.Destinations.Select(d => d.ToString()) }),
                 lastSync = last is { } l ? new { at = l.At, synced = l.Synced, alreadyInSync = l.InSync, failed = l.Failed } : null,

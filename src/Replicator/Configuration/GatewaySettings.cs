@@ -18,4 +18,7 @@ public sealed record GatewaySettings
     public string? TlsKey { get; init; }
 
     public string? WebhookSecret { get; init; }
+
+    /// <summary>For <c>serve --role gateway</c>: the replicator's address, where pushes are sent as events.</summary>
+    public string? Replicator { get; init; }
 }

@@ -168,7 +168,7 @@ internal static class NativeConfigReader
         }
 
         const string key = "gateway";
-        reader.AllowOnly(gateway, key, "listen", "source", "mirror", "auth", "htpasswd", "tls");
+        reader.AllowOnly(gateway, key, "listen", "source", "mirror", "auth", "htpasswd", "tls", "replicator");
         var tls = reader.Object(gateway["tls"], "gateway.tls");
         if (tls is not null)
         {
@@ -193,8 +193,15 @@ internal static class NativeConfigReader
             reader.Error("gateway.listen", $"'{listen}' is not an http:// or https:// address");
         }
 
+        var replicator = reader.String(gateway, "replicator", key);
+        if (replicator is not null && (!Uri.TryCreate(replicator, UriKind.Absolute, out var replicatorUri) || replicatorUri.Scheme is not ("http" or "https")))
+        {
+            reader.Error("gateway.replicator", $"'{replicator}' is not an http:// or https:// address");
+        }
+
         return settings with
         {
+            Replicator = replicator,
             Listen = listen,
             Source = reader.String(gateway, "source", key),
             Mirror = reader.String(gateway, "mirror", key),

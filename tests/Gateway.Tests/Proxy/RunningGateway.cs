@@ -44,7 +44,8 @@ internal sealed class RunningGateway : IAsyncDisposable
     /// </remarks>
     public static async Task<RunningGateway> StartAsync(
         Workspace workspace, string source, string mirror, IEnumerable<string> repositories, string auth = "passthrough",
-        string credentials = "", (string Certificate, string Key)? tls = null, string pollInterval = "0", string webhookSecret = "test-secret", string logFormat = "text")
+        string credentials = "", (string Certificate, string Key)? tls = null, string pollInterval = "0", string webhookSecret = "test-secret", string logFormat = "text",
+        string role = "all", string? replicator = null)
     {
         var gateway = new RunningGateway { Scheme = tls is null ? "http" : "https" };
         var tlsSection = tls is { } files ? $"\n  tls:\n    certificate: {files.Certificate}\n    key: {files.Key}" : string.Empty;
@@ -67,11 +68,11 @@ internal sealed class RunningGateway : IAsyncDisposable
               listen: {gateway.Scheme}://127.0.0.1:{gateway.Port}
               source: {source}
               mirror: {mirror}
-              auth: {auth}{tlsSection}
+              auth: {auth}{tlsSection}{(replicator is null ? string.Empty : $"\n  replicator: {replicator}")}
             """);
         gateway.ConfigPath = config;
         var console = new CliConsole(TextWriter.Null, TextWriter.Synchronized(gateway._log), IsTerminal: false);
-        gateway._run = SyncGatewayCli.InvokeAsync(["serve", "--config", config, "--log-format", logFormat], console, gateway._stop.Token);
+        gateway._run = SyncGatewayCli.InvokeAsync(["serve", "--config", config, "--log-format", logFormat, "--role", role], console, gateway._stop.Token);
         using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator };
         using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(2) };
         for (var attempt = 0; attempt < 100; attempt++)
@@ -84,7 +85,7 @@ internal sealed class RunningGateway : IAsyncDisposable
             try
             {
                 using var response = await http.GetAsync(new Uri(gateway.BaseUri, "healthz"));
-                if (response.IsSuccessStatusCode && gateway.Log.Contains("Reconcil", StringComparison.Ordinal))
+                if (response.IsSuccessStatusCode && (role == "gateway" || gateway.Log.Contains("Reconcil", StringComparison.Ordinal)))
                 {
                     return gateway;
                 }
