@@ -9,27 +9,9 @@ bash scripts/install-prerequisites.sh
 
 work=$(mktemp -d)
 pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-for port in 5001 5002; do
-  mkdir -p "$work/$port"
-  cat > "$work/$port/config.yml" <<YAML
-version: 0.1
-log: {level: warn, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: $work/$port/data}, cache: {blobdescriptor: inmemory}}
-http: {addr: 127.0.0.1:$port}
-YAML
-  docker-registry serve "$work/$port/config.yml" >"$work/$port/log" 2>&1 &
-  pids+=($!)
-done
-for port in 5001 5002; do
-  for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.2; done
-done
+source scripts/lib/local-registries.sh
+trap stop_local_registries EXIT
+start_local_registries
 
 echo "== seeding the source registry"
 dotnet run -c Release --project bench/SyncGateway.Bench -- seed 127.0.0.1:5001 demo
@@ -37,9 +19,10 @@ dotnet build src/Gateway -c Release --nologo -v quiet
 
 echo "== syncgateway serve --config examples/local/gateway.yaml (bulk sync at start, then events)"
 export WEBHOOK_SECRET=demo-secret
-(cd "$work" && dotnet "$OLDPWD/src/Gateway/bin/Release/net10.0/syncgateway.dll" serve --config "$OLDPWD/examples/local/gateway.yaml" >"$work/serve.log" 2>&1) &
+dotnet src/Gateway/bin/Release/net10.0/syncgateway.dll serve --config examples/local/gateway.yaml --records "$work/records.db" >"$work/serve.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do curl -fs http://127.0.0.1:5000/readyz >/dev/null && break; sleep 0.2; done
+curl -fs http://127.0.0.1:5000/readyz >/dev/null || { echo "serve did not start: $(cat "$work/serve.log")" >&2; exit 1; }
 sleep 2
 
 echo "== push team/web:2.0 through the gateway (skopeo copy into 127.0.0.1:5000)"

@@ -9,26 +9,9 @@ bash scripts/install-prerequisites.sh
 
 work=$(mktemp -d)
 pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-for port in 5001 5002; do
-  mkdir -p "$work/$port"
-  cat > "$work/$port/config.yml" <<YAML
-version: 0.1
-log: {level: warn, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: $work/$port/data}, cache: {blobdescriptor: inmemory}}
-http: {addr: 127.0.0.1:$port}
-YAML
-  docker-registry serve "$work/$port/config.yml" >"$work/$port/log" 2>&1 &
-  pids+=($!)
-done
-for port in 5001 5002; do
-  for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.2; done
-done
+source scripts/lib/local-registries.sh
+trap stop_local_registries EXIT
+start_local_registries
 
 echo "== seeding the source registry"
 dotnet run -c Release --project bench/SyncGateway.Bench -- seed 127.0.0.1:5001 demo

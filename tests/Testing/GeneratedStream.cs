@@ -1,16 +1,12 @@
+using SyncGateway.Registry.Streams;
+
 namespace SyncGateway.Testing;
 
 /// <summary>Deterministic pseudo-random bytes of a given length, made as they are read.</summary>
-public sealed class GeneratedStream(long length, int seed) : Stream
+public sealed class GeneratedStream(long length, int seed) : ReadOnlyStream
 {
     private readonly Random _random = new(seed);
     private long _position;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
 
     public override long Length => length;
 
@@ -36,13 +32,4 @@ public sealed class GeneratedStream(long length, int seed) : Stream
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         Task.FromResult(Read(buffer.AsSpan(offset, count)));
 
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

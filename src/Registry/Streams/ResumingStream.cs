@@ -5,17 +5,11 @@ namespace SyncGateway.Registry.Streams;
 /// when the connection drops, a bounded number of times. A layer of gigabytes is not started
 /// over because one connection was reset near its end.
 /// </summary>
-internal sealed class ResumingStream(Stream first, long length, Func<long, CancellationToken, Task<Stream>> reopen, int maxResumes) : Stream
+internal sealed class ResumingStream(Stream first, long length, Func<long, CancellationToken, Task<Stream>> reopen, int maxResumes) : ReadOnlyStream
 {
     private Stream _current = first;
     private long _position;
     private int _resumes;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
 
     public override long Length => length;
 
@@ -27,9 +21,6 @@ internal sealed class ResumingStream(Stream first, long length, Func<long, Cance
 
     public override int Read(byte[] buffer, int offset, int count) =>
         ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -61,16 +52,6 @@ internal sealed class ResumingStream(Stream first, long length, Func<long, Cance
         await _current.DisposeAsync().ConfigureAwait(false);
         _current = await reopen(_position, cancellationToken).ConfigureAwait(false);
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

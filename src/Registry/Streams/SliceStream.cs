@@ -1,16 +1,10 @@
 namespace SyncGateway.Registry.Streams;
 
 /// <summary>The next <c>length</c> bytes of a stream that stays open: one chunk of a chunked upload.</summary>
-internal sealed class SliceStream(Stream inner, long length) : Stream
+internal sealed class SliceStream(Stream inner, long length) : ReadOnlyStream
 {
     private readonly long _length = length;
     private long _remaining = length;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
 
     public override long Length => _length;
 
@@ -34,9 +28,6 @@ internal sealed class SliceStream(Stream inner, long length) : Stream
         return read;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (_remaining == 0)
@@ -49,13 +40,4 @@ internal sealed class SliceStream(Stream inner, long length) : Stream
         return read;
     }
 
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -8,7 +8,7 @@ namespace SyncGateway.Registry.Streams;
 /// bytes are released only once the whole content matched its descriptor, so a consumer that
 /// forwards them (an upload) never sends a complete body for content that is wrong.
 /// </summary>
-public sealed class VerifyingStream : Stream
+public sealed class VerifyingStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly Descriptor _expected;
@@ -25,12 +25,6 @@ public sealed class VerifyingStream : Stream
         _hash = IncrementalHash.CreateHash(expected.Digest.HashAlgorithm);
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
     public override long Length => _expected.Size;
 
     public override long Position
@@ -46,9 +40,6 @@ public sealed class VerifyingStream : Stream
         var read = _inner.Read(LimitToExpected(buffer));
         return Account(buffer[..read]);
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -102,16 +93,6 @@ public sealed class VerifyingStream : Stream
 
         _verified = true;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

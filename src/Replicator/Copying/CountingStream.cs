@@ -1,14 +1,10 @@
+using SyncGateway.Registry.Streams;
+
 namespace SyncGateway.Replicator.Copying;
 
 /// <summary>Counts the bytes read through it into the run's statistics, for the live rate.</summary>
-internal sealed class CountingStream(Stream inner, TransferStats stats) : Stream
+internal sealed class CountingStream(Stream inner, TransferStats stats) : ReadOnlyStream
 {
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
     public override long Length => inner.Length;
 
     public override long Position
@@ -30,19 +26,6 @@ internal sealed class CountingStream(Stream inner, TransferStats stats) : Stream
         stats.Streamed(read);
         return read;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -18,7 +18,7 @@ public sealed partial class DashboardTests
         await using var gateway = await RunningGateway.StartAsync(workspace, source.Host, mirror.Host, ["lib/app"]);
         using var http = new HttpClient { BaseAddress = gateway.BaseUri };
         var exported = TypeLine().Matches(await http.GetStringAsync("metrics")).Select(m => m.Groups["name"].Value).ToHashSet(StringComparer.Ordinal);
-        var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "deploy", "grafana", "syncgateway.json"))).RootElement;
+        var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Repository.Root(), "deploy", "grafana", "syncgateway.json"))).RootElement;
 
         var expressions = dashboard.GetProperty("panels").EnumerateArray()
             .SelectMany(panel => panel.GetProperty("targets").EnumerateArray())
@@ -32,19 +32,6 @@ public sealed partial class DashboardTests
             Assert.NotEmpty(names);
             Assert.All(names, name => Assert.True(exported.Contains(name), $"'{expression}' names {name}, which the program does not export"));
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "SyncGateway.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("the repository root was not found");
     }
 
     [GeneratedRegex(@"^# TYPE (?<name>\S+) ", RegexOptions.Multiline)]

@@ -16,7 +16,7 @@ public sealed partial class DockerfileTests
     [Fact]
     public async Task ThePublishStepOfTheDockerfile_ProducesARunnableSyncgateway()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root();
         var dockerfile = await File.ReadAllTextAsync(Path.Combine(root, "Dockerfile"));
         var publish = PublishLine().Match(dockerfile);
         Assert.True(publish.Success, "the Dockerfile must publish with 'RUN dotnet publish ... -o /out'");
@@ -50,19 +50,6 @@ public sealed partial class DockerfileTests
 
         Assert.True(healthy.ExitCode == 0, healthy.ToString());
         Assert.Equal(1, nobody.ExitCode);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "Dockerfile")) && File.Exists(Path.Combine(folder.FullName, "SyncGateway.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no repository root with a Dockerfile above {AppContext.BaseDirectory}");
     }
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string program, string[] arguments, string folder)

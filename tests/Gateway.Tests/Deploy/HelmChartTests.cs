@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using SyncGateway.Replicator.Configuration;
 using YamlDotNet.RepresentationModel;
+using SyncGateway.Testing;
 
 namespace SyncGateway.Gateway.Tests.Deploy;
 
@@ -10,7 +11,7 @@ namespace SyncGateway.Gateway.Tests.Deploy;
 /// </summary>
 public sealed partial class HelmChartTests
 {
-    private static readonly string Chart = Path.Combine(RepositoryRoot(), "deploy", "helm", "syncgateway");
+    private static readonly string Chart = Path.Combine(Repository.Root(), "deploy", "helm", "syncgateway");
 
     [Fact]
     public void EveryValueATemplateReads_IsDefinedInValuesYaml()
@@ -68,19 +69,6 @@ public sealed partial class HelmChartTests
         var stream = new YamlStream();
         stream.Load(new StringReader(File.ReadAllText(path)));
         return stream.Documents[0].RootNode;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "SyncGateway.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("the repository root was not found");
     }
 
     [GeneratedRegex(@"\.Values\.(?<path>[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)*)")]

@@ -1,4 +1,5 @@
 using SyncGateway.Replicator.Configuration;
+using SyncGateway.Testing;
 
 namespace SyncGateway.Replicator.Tests.Examples;
 
@@ -16,10 +17,10 @@ public sealed class ExampleConfigurationTests
     public static TheoryData<string> Files()
     {
         var data = new TheoryData<string>();
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "examples"), "*.*", SearchOption.AllDirectories)
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(Repository.Root(), "examples"), "*.*", SearchOption.AllDirectories)
                      .Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".json", StringComparison.Ordinal)))
         {
-            data.Add(Path.GetRelativePath(RepositoryRoot(), file));
+            data.Add(Path.GetRelativePath(Repository.Root(), file));
         }
 
         return data;
@@ -30,7 +31,7 @@ public sealed class ExampleConfigurationTests
     public void Example_Loads_WithItsRules(string file)
     {
         var configuration = ConfigurationLoader.Load(
-            new ConfigurationSources { ConfigFile = Path.Combine(RepositoryRoot(), file) },
+            new ConfigurationSources { ConfigFile = Path.Combine(Repository.Root(), file) },
             Environment.GetValueOrDefault);
 
         Assert.NotEmpty(configuration.Rules);
@@ -42,16 +43,4 @@ public sealed class ExampleConfigurationTests
         }
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "SyncGateway.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("the repository root was not found");
-    }
 }
