@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Http;
 using System.Net.Http.Headers;
 using System.Text;
 using SyncGateway.Gateway.Tests.Cli;
@@ -221,6 +222,50 @@ public sealed class GatewayTests
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains($"\"code\":\"{code}\"", body, StringComparison.Ordinal);
         Assert.Empty(watched.Requests);
+    }
+
+    [Fact]
+    public async Task AMirrorThatRedirectsBlobsToStorage_PassesTheRedirectToTheClient()
+    {
+        await using var source = await RegistryProcess.StartAsync();
+        await using var mirror = await RegistryProcess.StartAsync();
+        await using var mirrorFront = await FaultProxy.StartAsync(mirror.BaseUri);
+        await using var storage = await FaultProxy.StartAsync(mirror.BaseUri);
+        using var workspace = new Workspace();
+        using var seeder = new ImageSeeder(source.Host);
+        var layer = ImageSeeder.GzipBytes(100_000, 350);
+        var image = await seeder.PushImageAsync("lib/stored", "1", [layer]);
+        var images = workspace.Write("images.yaml", $"\"{source.Host}/lib/stored:1\": \"{mirror.Host}/mirror/stored\"\n");
+        var auth = workspace.Write("auth.yaml", $"\"{source.Host}\": {{insecure: true}}\n\"{mirror.Host}\": {{insecure: true}}\n");
+        Assert.Equal(0, (await CliRun.InvokeAsync("sync", "--auth", auth, "--images", images, "--records", workspace.Records)).ExitCode);
+        mirrorFront.Fault = context =>
+        {
+            if (context.Request.Method == "GET" && context.Request.Path.Value!.Contains("/blobs/", StringComparison.Ordinal))
+            {
+                context.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
+                context.Response.Headers.Location = $"http://{storage.Host}/bucket/{context.Request.Path.Value.Split('/')[^1]}?signature=abc";
+                return Task.FromResult(true);
+            }
+
+            return Task.FromResult(false);
+        };
+        storage.Fault = async context =>
+        {
+            context.Response.ContentLength = layer.Length;
+            await context.Response.Body.WriteAsync(layer);
+            return true;
+        };
+        await using var gateway = await RunningGateway.StartAsync(workspace, source.Host, mirrorFront.Host, ["lib/stored"]);
+        using var noRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = gateway.BaseUri };
+        using var following = new HttpClient { BaseAddress = gateway.BaseUri };
+
+        using var redirect = await noRedirects.GetAsync($"v2/lib/stored/blobs/{image.LayerDigests[0]}");
+        using var pulled = await following.GetAsync($"v2/lib/stored/blobs/{image.LayerDigests[0]}");
+
+        Assert.Equal(HttpStatusCode.TemporaryRedirect, redirect.StatusCode);
+        Assert.Equal("mirror", redirect.Headers.GetValues(Backend).Single());
+        Assert.Equal(storage.Host, redirect.Headers.Location!.Authority);
+        Assert.Equal(layer, await pulled.Content.ReadAsByteArrayAsync());
     }
 
     [Fact]
