@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using SyncGateway.Registry.Errors;
 using SyncGateway.Registry.Protocol;
 
 namespace SyncGateway.Gateway.Proxy;
@@ -37,8 +38,23 @@ public sealed partial record RegistryPath(RegistryRoute Route, string? Repositor
         _ => throw new InvalidOperationException(),
     };
 
-    /// <summary>Parses the part of the path after <c>/v2/</c>; null with a reason when it is not a registry path.</summary>
-    public static RegistryPath? Parse(string path, out string? error)
+    /// <summary>
+    /// Parses the part of the path after <c>/v2/</c>; null when it is not a valid registry path, with
+    /// the OCI error code that says which part is wrong and a reason.
+    /// </summary>
+    public static RegistryPath? Parse(string path, out RegistryErrorCode? code, out string? error)
+    {
+        var parsed = Parse(path, out error);
+        code = parsed is not null ? null
+            : error!.StartsWith("invalid digest", StringComparison.Ordinal) ? RegistryErrorCode.DigestInvalid
+            : error.StartsWith("invalid reference", StringComparison.Ordinal) ? RegistryErrorCode.ManifestInvalid
+            : error.StartsWith("invalid upload id", StringComparison.Ordinal) ? RegistryErrorCode.BlobUploadInvalid
+            : error.StartsWith("invalid", StringComparison.Ordinal) ? RegistryErrorCode.NameInvalid
+            : RegistryErrorCode.Unsupported;
+        return parsed;
+    }
+
+    private static RegistryPath? Parse(string path, out string? error)
     {
         error = null;
         if (path.Length == 0)
@@ -62,7 +78,7 @@ public sealed partial record RegistryPath(RegistryRoute Route, string? Repositor
             var id = match.Groups["id"].Value;
             if (id.Length > 0 && !UploadIdPattern().IsMatch(id))
             {
-                error = "invalid upload id";
+                error = $"invalid upload id '{id}'";
                 return null;
             }
 

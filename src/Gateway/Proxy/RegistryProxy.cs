@@ -38,15 +38,12 @@ internal sealed partial class RegistryProxy(
 
     public async Task HandleAsync(HttpContext context, string? rest)
     {
-        var path = RegistryPath.Parse(rest ?? string.Empty, out var error);
+        var path = RegistryPath.Parse(rest ?? string.Empty, out var code, out var error);
         if (path is null)
         {
-            var code = error!.Contains("digest", StringComparison.Ordinal) ? RegistryErrorCode.DigestInvalid
-                : error.Contains("reference", StringComparison.Ordinal) ? RegistryErrorCode.ManifestInvalid
-                : error.Contains("registry API path", StringComparison.Ordinal) ? RegistryErrorCode.Unsupported
-                : RegistryErrorCode.NameInvalid;
-            GatewayMetrics.Count(Backend.Gateway, context.Request.Method, 400);
-            await OciError.WriteAsync(context, code, error, code == RegistryErrorCode.Unsupported ? HttpStatusCode.NotFound : HttpStatusCode.BadRequest).ConfigureAwait(false);
+            var status = code == RegistryErrorCode.Unsupported ? HttpStatusCode.NotFound : HttpStatusCode.BadRequest;
+            GatewayMetrics.Count(Backend.Gateway, context.Request.Method, (int)status);
+            await OciError.WriteAsync(context, code!, error!, status).ConfigureAwait(false);
             return;
         }
 

@@ -47,6 +47,9 @@ internal static partial class WebhookEndpoints
             return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
         }
 
+        // An envelope of many events is larger than the gateway's default request limit.
+        context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()!.MaxRequestBodySize = MaxBody;
+
         JsonDocument document;
         try
         {

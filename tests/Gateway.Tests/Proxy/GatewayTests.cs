@@ -205,7 +205,7 @@ public sealed class GatewayTests
     [InlineData("v2/lib/app/blobs/sha256:..%2F..%2Fx", "DIGEST_INVALID")]
     [InlineData("v2/lib/app/blobs/sha256:abc", "DIGEST_INVALID")]
     [InlineData("v2/lib%2F..%2Fapp/tags/list", "NAME_INVALID")]
-    [InlineData("v2/lib/app/blobs/uploads/..%2Fx", "NAME_INVALID")]
+    [InlineData("v2/lib/app/blobs/uploads/..%2Fx", "BLOB_UPLOAD_INVALID")]
     public async Task HostileNamesAndDigests_Get400WithAnOciBody_AndNeverReachTheSource(string path, string code)
     {
         await using var source = await RegistryProcess.StartAsync();
