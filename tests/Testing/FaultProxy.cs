@@ -38,6 +38,21 @@ public sealed class FaultProxy : IAsyncDisposable
 
     public static async Task<FaultProxy> StartAsync(Uri target)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(target).ConfigureAwait(false);
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                // the free port was taken before Kestrel bound it: try another
+            }
+        }
+    }
+
+    private static async Task<FaultProxy> StartOnceAsync(Uri target)
+    {
         var port = RegistryProcess.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
@@ -45,7 +60,16 @@ public sealed class FaultProxy : IAsyncDisposable
         var app = builder.Build();
         var proxy = new FaultProxy(app, target, port);
         app.Run(proxy.HandleAsync);
-        await app.StartAsync().ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            await proxy.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         return proxy;
     }
 

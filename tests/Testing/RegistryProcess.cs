@@ -47,7 +47,26 @@ public sealed class RegistryProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a registry on <paramref name="port"/>, or on a free port. A free port can be taken by
+    /// another process between being found and being bound; then another one is tried.
+    /// </summary>
     public static async Task<RegistryProcess> StartAsync(string? username = null, string? password = null, int? port = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(username, password, port).ConfigureAwait(false);
+            }
+            catch (PortTakenException) when (port is null && attempt < 5)
+            {
+                // try another free port
+            }
+        }
+    }
+
+    private static async Task<RegistryProcess> StartOnceAsync(string? username, string? password, int? port)
     {
         var binary = FindBinary()
             ?? throw new InvalidOperationException($"The integration tests need the CNCF distribution registry: '{Binary}' is not on PATH. Install it with 'apt-get install docker-registry' (the .ci/run script does).");
@@ -130,7 +149,12 @@ public sealed class RegistryProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"{Binary} exited with {_process.ExitCode}: {Output}");
+                var output = Output;
+                var exitCode = _process.ExitCode;
+                await DisposeAsync().ConfigureAwait(false);
+                throw output.Contains("address already in use", StringComparison.OrdinalIgnoreCase)
+                    ? new PortTakenException(output)
+                    : new InvalidOperationException($"{Binary} exited with {exitCode}: {output}");
             }
 
             try
@@ -191,3 +215,6 @@ public sealed class RegistryProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
+
+/// <summary>The port chosen for a registry was taken before the registry could bind it.</summary>
+internal sealed class PortTakenException(string output) : Exception(output);

@@ -47,6 +47,23 @@ internal sealed class RunningGateway : IAsyncDisposable
         string credentials = "", (string Certificate, string Key)? tls = null, string pollInterval = "0", string webhookSecret = "test-secret", string logFormat = "text",
         string role = "all", string? replicator = null)
     {
+        // A free port can be taken by another process before serve binds it: then try another.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(workspace, source, mirror, repositories, auth, credentials, tls, pollInterval, webhookSecret, logFormat, role, replicator);
+            }
+            catch (InvalidOperationException ex) when (attempt < 5 && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+            }
+        }
+    }
+
+    private static async Task<RunningGateway> StartOnceAsync(
+        Workspace workspace, string source, string mirror, IEnumerable<string> repositories, string auth, string credentials,
+        (string Certificate, string Key)? tls, string pollInterval, string webhookSecret, string logFormat, string role, string? replicator)
+    {
         var gateway = new RunningGateway { Scheme = tls is null ? "http" : "https" };
         var tlsSection = tls is { } files ? $"\n  tls:\n    certificate: {files.Certificate}\n    key: {files.Key}" : string.Empty;
         var rules = string.Join('\n', repositories.Select(r => $"  - source: {source}/{r}\n    destination: {mirror}/mirror/{r[(r.LastIndexOf('/') + 1)..]}"));
@@ -79,7 +96,17 @@ internal sealed class RunningGateway : IAsyncDisposable
         {
             if (gateway._run.IsCompleted)
             {
-                throw new InvalidOperationException($"serve exited with {await gateway._run}: {gateway.Log}");
+                string outcome;
+                try
+                {
+                    outcome = $"exit {await gateway._run}";
+                }
+                catch (Exception ex)
+                {
+                    outcome = ex.ToString();
+                }
+
+                throw new InvalidOperationException($"serve ended ({outcome}): {gateway.Log}");
             }
 
             try
