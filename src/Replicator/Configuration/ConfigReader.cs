@@ -97,6 +97,22 @@ internal sealed class ConfigReader(string file, List<ConfigurationError> errors,
         return expanded;
     }
 
+    /// <summary>
+    /// A registry host as a key names it (<c>host[:port]</c>, with a dot or a port, or localhost),
+    /// normalized as images name it (Docker Hub's aliases become <c>docker.io</c>); null with an error otherwise.
+    /// </summary>
+    public string? RegistryHost(string host, string key)
+    {
+        if (Registry.Protocol.ImageReference.TrySplitName($"{host}/probe", out var registry, out _, out var error)
+            && (registry != Registry.Protocol.ImageReference.DockerHub || host.Contains('.', StringComparison.Ordinal)))
+        {
+            return registry;
+        }
+
+        Error(key, error ?? $"'{host}' is not a registry host (host[:port], with a dot or a port, or localhost)");
+        return null;
+    }
+
     public bool? Bool(JsonObject obj, string name, string key)
     {
         var text = String(obj, name, key);

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using SyncGateway.Registry.Auth;
 using SyncGateway.Registry.Client;
-using SyncGateway.Registry.Protocol;
 
 namespace SyncGateway.Replicator.Configuration;
 
@@ -33,10 +32,8 @@ internal static class ImageSyncerConfigReader
             var slash = trimmed.IndexOf('/', StringComparison.Ordinal);
             var host = slash < 0 ? trimmed : trimmed[..slash];
             var nameSpace = slash < 0 ? null : trimmed[(slash + 1)..];
-            if (!ImageReference.TrySplitName($"{host}/probe", out var registry, out _, out var error)
-                || (registry == ImageReference.DockerHub && !host.Contains('.', StringComparison.Ordinal)))
+            if (reader.RegistryHost(host, key) is not { } registry)
             {
-                reader.Error(key, error ?? $"'{host}' is not a registry host (host[:port], with a dot or a port, or localhost)");
                 continue;
             }
 

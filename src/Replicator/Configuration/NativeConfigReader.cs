@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using SyncGateway.Registry.Client;
-using SyncGateway.Registry.Protocol;
 
 namespace SyncGateway.Replicator.Configuration;
 
@@ -28,10 +27,8 @@ internal static class NativeConfigReader
             var key = $"registries[{host}]";
             var entry = reader.Object(node, key) ?? [];
             reader.AllowOnly(entry, key, "insecure", "username", "password", "passwordFile", "caFile", "chunkSize");
-            if (!ImageReference.TrySplitName($"{host}/probe", out var registry, out _, out var error)
-                || (registry == ImageReference.DockerHub && !host.Contains('.', StringComparison.Ordinal)))
+            if (reader.RegistryHost(host, key) is not { } registry)
             {
-                reader.Error(key, error ?? $"'{host}' is not a registry host (host[:port])");
                 continue;
             }
 
