@@ -8,7 +8,6 @@ using SyncGateway.Registry.Protocol;
 using SyncGateway.Gateway.Hosting;
 using SyncGateway.Gateway.Metrics;
 using SyncGateway.Gateway.Replication;
-using SyncGateway.Replicator.Configuration;
 
 namespace SyncGateway.Gateway.Proxy;
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 using SyncGateway.Gateway.Cli;
 using SyncGateway.Gateway.Hosting;

@@ -8,7 +8,6 @@ using Microsoft.Extensions.Logging;
 using SyncGateway.Gateway.Hosting;
 using SyncGateway.Gateway.Metrics;
 using SyncGateway.Registry.Protocol;
-using SyncGateway.Replicator.Configuration;
 using SyncGateway.Replicator.Planning;
 using SyncGateway.Replicator.Running;
 

@@ -2,7 +2,7 @@ namespace SyncGateway.Registry.Streams;
 
 /// <summary>
 /// The part every forward-only, read-only stream of this project shares: no seeking, no writing.
-/// Subclasses give <see cref="Length"/>, <see cref="Position"/> and the reads.
+/// Subclasses give <see cref="Stream.Length"/>, <see cref="Position"/> and the reads.
 /// </summary>
 public abstract class ReadOnlyStream : Stream
 {

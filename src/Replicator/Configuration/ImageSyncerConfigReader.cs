@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using SyncGateway.Registry.Auth;
 using SyncGateway.Registry.Client;
 
 namespace SyncGateway.Replicator.Configuration;

@@ -1,5 +1,4 @@
 using SyncGateway.Gateway.Proxy;
-using SyncGateway.Registry.Errors;
 
 namespace SyncGateway.Gateway.Tests.Proxy;
 
