@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using SyncGateway.Gateway.Hosting;
 using SyncGateway.Gateway.Metrics;
 using SyncGateway.Replicator.Copying;
+using SyncGateway.Replicator.Records;
 using SyncGateway.Replicator.Running;
 
 namespace SyncGateway.Gateway.Replication;
@@ -12,7 +13,7 @@ namespace SyncGateway.Gateway.Replication;
 /// and HEAD requests find what was pushed straight to the source (not through the gateway), and
 /// anything an event missed is put right.
 /// </summary>
-internal sealed partial class Reconciler(LiveConfiguration live, SyncOptions options, ReconcileState state, ReplicationMetrics metrics, TimeProvider time, ILogger<Reconciler> logger) : BackgroundService
+internal sealed partial class Reconciler(LiveConfiguration live, RecordStore records, SyncOptions options, ReconcileState state, ReplicationMetrics metrics, TimeProvider time, ILogger<Reconciler> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -21,7 +22,7 @@ internal sealed partial class Reconciler(LiveConfiguration live, SyncOptions opt
             var active = live.Current;
             try
             {
-                var summary = await active.Runner.RunAsync(active.Configuration, options, new TransferStats(metrics), null, stoppingToken).ConfigureAwait(false);
+                var summary = await active.Runner.RunAsync(active.Configuration, options, new TransferStats(metrics), null, stoppingToken, records).ConfigureAwait(false);
                 state.Completed(summary, time.GetUtcNow());
                 if (summary.PlanFailures.Count == 0)
                 {

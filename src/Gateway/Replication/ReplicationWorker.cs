@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using SyncGateway.Gateway.Hosting;
 using SyncGateway.Gateway.Metrics;
 using SyncGateway.Replicator.Copying;
+using SyncGateway.Replicator.Records;
 using SyncGateway.Replicator.Running;
 
 namespace SyncGateway.Gateway.Replication;
@@ -12,7 +13,7 @@ namespace SyncGateway.Gateway.Replication;
 /// missed the mirror), a batch at a time. Finished work leaves the queue; failed work stays, with
 /// its reason, and comes back later.
 /// </summary>
-internal sealed partial class ReplicationWorker(ReplicationQueue queue, LiveConfiguration live, SyncOptions options, ReplicationMetrics metrics, TimeProvider time, ILogger<ReplicationWorker> logger) : BackgroundService
+internal sealed partial class ReplicationWorker(ReplicationQueue queue, RecordStore records, LiveConfiguration live, SyncOptions options, ReplicationMetrics metrics, TimeProvider time, ILogger<ReplicationWorker> logger) : BackgroundService
 {
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(5);
 
@@ -31,7 +32,7 @@ internal sealed partial class ReplicationWorker(ReplicationQueue queue, LiveConf
                 ReplicationMetrics.QueueDepth.Set(await queue.DepthAsync(stoppingToken).ConfigureAwait(false));
                 var batch = await queue.TakeAsync(64, Idle, stoppingToken).ConfigureAwait(false);
                 ReplicationMetrics.QueueDepth.Set(await queue.DepthAsync(stoppingToken).ConfigureAwait(false));
-                var results = await live.Current.Runner.CopyAsync(batch.Select(b => b.Task).ToList(), options, new TransferStats(metrics), copying.Token).ConfigureAwait(false);
+                var results = await live.Current.Runner.CopyAsync(batch.Select(b => b.Task).ToList(), options, new TransferStats(metrics), records, copying.Token).ConfigureAwait(false);
                 for (var i = 0; i < batch.Count; i++)
                 {
                     // The outcome is recorded even while shutting down: that is the checkpoint.

@@ -23,12 +23,17 @@ public sealed class SyncRunner(RegistryClientPool registries, TimeProvider time,
         return await new Planner(registries, retry, _logger).PlanAsync(configuration.Rules, options.Concurrency, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Runs every rule. <paramref name="stats"/> counts as the run goes, for a live display.</summary>
-    public async Task<SyncSummary> RunAsync(SyncConfiguration configuration, SyncOptions options, TransferStats stats, ISyncObserver? observer, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs every rule. <paramref name="stats"/> counts as the run goes, for a live display. A
+    /// process that keeps the records open passes them in; otherwise they are opened from
+    /// <see cref="SyncOptions.RecordsPath"/> for this run.
+    /// </summary>
+    public async Task<SyncSummary> RunAsync(SyncConfiguration configuration, SyncOptions options, TransferStats stats, ISyncObserver? observer, CancellationToken cancellationToken, RecordStore? records = null)
     {
         var started = time.GetTimestamp();
         var retry = RetryPolicy.Create(options.Retries, options.RetryDelay, time, stats, _logger);
-        using var records = options.RecordsPath is null ? null : RecordStore.Open(options.RecordsPath, time);
+        using var opened = records is null && options.RecordsPath is not null ? RecordStore.Open(options.RecordsPath, time) : null;
+        records ??= opened;
 
         var plan = await new Planner(registries, retry, _logger).PlanAsync(configuration.Rules, options.Concurrency, cancellationToken).ConfigureAwait(false);
         observer?.Planned(plan.Tasks.Count);
@@ -37,12 +42,9 @@ public sealed class SyncRunner(RegistryClientPool registries, TimeProvider time,
         return new SyncSummary(results, plan.Failures, stats, time.GetElapsedTime(started));
     }
 
-    /// <summary>Copies the given tasks (events from a gateway or a webhook), without planning.</summary>
-    public async Task<IReadOnlyList<TaskResult>> CopyAsync(IReadOnlyList<SyncTask> tasks, SyncOptions options, TransferStats stats, CancellationToken cancellationToken)
-    {
-        using var records = options.RecordsPath is null ? null : RecordStore.Open(options.RecordsPath, time);
-        return await CopyAsync(tasks, options, stats, records, null, cancellationToken).ConfigureAwait(false);
-    }
+    /// <summary>Copies the given tasks (events from a gateway or a webhook), without planning, with the daemon's open records.</summary>
+    public async Task<IReadOnlyList<TaskResult>> CopyAsync(IReadOnlyList<SyncTask> tasks, SyncOptions options, TransferStats stats, RecordStore records, CancellationToken cancellationToken) =>
+        await CopyAsync(tasks, options, stats, records, null, cancellationToken).ConfigureAwait(false);
 
     private async Task<TaskResult[]> CopyAsync(IReadOnlyList<SyncTask> tasks, SyncOptions options, TransferStats stats, RecordStore? records, ISyncObserver? observer, CancellationToken cancellationToken)
     {

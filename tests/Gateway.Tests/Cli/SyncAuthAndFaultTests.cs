@@ -112,7 +112,7 @@ public sealed class SyncAuthAndFaultTests
             await context.Response.Body.WriteAsync(layer.AsMemory(0, 1024 * 1024));
             return true;
         };
-        var auth = workspace.Write("auth.yaml", $"\"{proxy.Host}\": {{insecure: true}}\n\"{destination.Host}\": {{insecure: true}}\n");
+        var auth = workspace.InsecureAuth(proxy.Host, destination.Host);
         var images = workspace.Write("images.yaml", $"\"{proxy.Host}/lib/big:1\": \"{destination.Host}/m/big\"\n");
 
         var run = await CliRun.InvokeAsync("sync", "--auth", auth, "--images", images, "--records", workspace.Records, "--retries", "0");
@@ -134,7 +134,7 @@ public sealed class SyncAuthAndFaultTests
         var dockerConfig = Directory.CreateDirectory(Path.Combine(workspace.Folder, "docker")).FullName;
         var login = Convert.ToBase64String(Encoding.UTF8.GetBytes("docker-user:docker-pass"));
         File.WriteAllText(Path.Combine(dockerConfig, "config.json"), $$"""{"auths": {"{{source.Host}}": {"auth": "{{login}}"} } }""");
-        var auth = workspace.Write("auth.yaml", $"\"{source.Host}\": {{insecure: true}}\n\"{destination.Host}\": {{insecure: true}}\n");
+        var auth = workspace.InsecureAuth(source.Host, destination.Host);
         var images = workspace.Write("images.yaml", $"\"{source.Host}/lib/app:1\": \"{destination.Host}/m/app\"\n");
 
         Environment.SetEnvironmentVariable("DOCKER_CONFIG", dockerConfig);

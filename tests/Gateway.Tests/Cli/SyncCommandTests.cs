@@ -141,7 +141,7 @@ public sealed class SyncCommandTests
         }
 
         var images = workspace.Write("images.yaml", string.Join('\n', lines) + "\n");
-        var auth = workspace.Write("auth.yaml", $"\"{source.Host}\": {{insecure: true}}\n\"{proxy.Host}\": {{insecure: true}}\n");
+        var auth = workspace.InsecureAuth(source.Host, proxy.Host);
 
         var run = await CliRun.InvokeAsync("sync", "--auth", auth, "--images", images, "--records", workspace.Records, "--proc", "8");
 
@@ -229,7 +229,7 @@ public sealed class SyncCommandTests
             return false;
         };
         var images = workspace.Write("images.yaml", $"\"{proxy.Host}/lib/limited:1\": \"{destination.Host}/m/limited\"\n");
-        var auth = workspace.Write("auth.yaml", $"\"{proxy.Host}\": {{insecure: true}}\n\"{destination.Host}\": {{insecure: true}}\n");
+        var auth = workspace.InsecureAuth(proxy.Host, destination.Host);
 
         var run = await CliRun.InvokeAsync("sync", "--auth", auth, "--images", images, "--records", workspace.Records);
 
@@ -393,7 +393,7 @@ public sealed class SyncCommandTests
         await seeder.PushImageAsync("lib/a", "1", [ImageSeeder.RandomBytes(100, 90)]);
         await seeder.PushImageAsync("lib/a", "2", [ImageSeeder.RandomBytes(100, 91)]);
         var images = workspace.Write("images.yaml", $"\"{source.Host}/lib/a\": \"{destination.Host}/m/a\"\n");
-        var auth = workspace.Write("auth.yaml", $"\"{source.Host}\": {{insecure: true}}\n\"{destination.Host}\": {{insecure: true}}\n");
+        var auth = workspace.InsecureAuth(source.Host, destination.Host);
 
         var run = await CliRun.InvokeAsync("sync", "--auth", auth, "--images", images, "--records", workspace.Records, "--dry-run");
 
@@ -415,7 +415,7 @@ public sealed class SyncCommandTests
         var layer = ImageSeeder.RandomBytes(50_000, 95);
         await seeder.PushImageAsync("lib/a", "1", [layer]);
         var b = await seeder.PushImageAsync("lib/b", "1", [layer]);
-        var auth = workspace.Write("auth.yaml", $"\"{source.Host}\": {{insecure: true}}\n\"{destination.Host}\": {{insecure: true}}\n");
+        var auth = workspace.InsecureAuth(source.Host, destination.Host);
         var first = await CliRun.InvokeAsync("sync", "--auth", auth, "--images", workspace.Write("a.yaml", $"\"{source.Host}/lib/a:1\": \"{destination.Host}/m/a\"\n"), "--records", workspace.Records);
         Assert.True(first.ExitCode == 0, first.ToString());
 
@@ -446,7 +446,7 @@ public sealed class SyncCommandTests
         var arm64 = await seeder.PushImageAsync("library/multi", "arm64", [ImageSeeder.RandomBytes(4000, 101)], architecture: "arm64");
         var index = await seeder.PushIndexAsync("library/multi", "1.0", [(amd64, "linux", "amd64"), (arm64, "linux", "arm64")]);
         var images = workspace.Write("images.yaml", $"\"{source.Host}/library/multi:1.0\": \"{destination.Host}/mirror/multi\"\n");
-        var auth = workspace.Write("auth.yaml", $"\"{source.Host}\": {{insecure: true}}\n\"{destination.Host}\": {{insecure: true}}\n");
+        var auth = workspace.InsecureAuth(source.Host, destination.Host);
         var success = Path.Combine(workspace.Folder, "success.json");
 
         var run = await CliRun.InvokeAsync("sync", "--auth", auth, "--images", images, "--records", workspace.Records, "--arch", "arm64", "--output-success-images", success, "--output-images-format", "json");
@@ -472,7 +472,7 @@ public sealed class SyncCommandTests
         using var seeder = new ImageSeeder(source.Host);
         using var reader = new ImageSeeder(destination.Host);
         using var workspace = new Workspace();
-        var auth = workspace.Write("auth.yaml", $"\"{source.Host}\": {{insecure: true}}\n\"{destination.Host}\": {{insecure: true}}\n");
+        var auth = workspace.InsecureAuth(source.Host, destination.Host);
         var images = workspace.Write("images.yaml", $"\"{source.Host}/lib/late:1\": \"{destination.Host}/m/late\"\n");
         var failed = Path.Combine(workspace.Folder, "failed.yaml");
 

@@ -14,6 +14,10 @@ internal sealed class Workspace : IDisposable
         return path;
     }
 
+    /// <summary>An image-syncer auth file (auth.yaml) that reaches each of <paramref name="hosts"/> over plain HTTP.</summary>
+    public string InsecureAuth(params string[] hosts) =>
+        Write("auth.yaml", string.Concat(hosts.Select(host => $"\"{host}\": {{insecure: true}}\n")));
+
     public void Dispose()
     {
         try

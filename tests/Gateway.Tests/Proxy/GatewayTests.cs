@@ -176,7 +176,7 @@ public sealed class GatewayTests
         using var seeder = new ImageSeeder(source.Host);
         var image = await seeder.PushImageAsync("lib/steady", "1", [ImageSeeder.GzipBytes(20_000, 340)]);
         var images = workspace.Write("images.yaml", $"\"{source.Host}/lib/steady:1\": \"{mirror.Host}/mirror/steady\"\n");
-        var auth = workspace.Write("auth.yaml", $"\"{source.Host}\": {{insecure: true}}\n\"{mirror.Host}\": {{insecure: true}}\n");
+        var auth = workspace.InsecureAuth(source.Host, mirror.Host);
         Assert.Equal(0, (await CliRun.InvokeAsync("sync", "--auth", auth, "--images", images, "--records", workspace.Records)).ExitCode);
         await using var gateway = await RunningGateway.StartAsync(workspace, source.Host, mirror.Host, ["lib/steady"]);
 
@@ -236,7 +236,7 @@ public sealed class GatewayTests
         var layer = ImageSeeder.GzipBytes(100_000, 350);
         var image = await seeder.PushImageAsync("lib/stored", "1", [layer]);
         var images = workspace.Write("images.yaml", $"\"{source.Host}/lib/stored:1\": \"{mirror.Host}/mirror/stored\"\n");
-        var auth = workspace.Write("auth.yaml", $"\"{source.Host}\": {{insecure: true}}\n\"{mirror.Host}\": {{insecure: true}}\n");
+        var auth = workspace.InsecureAuth(source.Host, mirror.Host);
         Assert.Equal(0, (await CliRun.InvokeAsync("sync", "--auth", auth, "--images", images, "--records", workspace.Records)).ExitCode);
         mirrorFront.Fault = context =>
         {
