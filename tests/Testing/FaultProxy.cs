@@ -36,6 +36,12 @@ public sealed class FaultProxy : IAsyncDisposable
     /// <summary>Answers a request itself when it returns true; otherwise the request goes to the registry.</summary>
     public Func<HttpContext, Task<bool>>? Fault { get; set; }
 
+    /// <summary>
+    /// Called for each request that goes through to the registry; what it returns is disposed when
+    /// the answer has been passed back whole (to measure what is in flight, or to delay a hop).
+    /// </summary>
+    public Func<HttpContext, Task<IDisposable?>>? Around { get; set; }
+
     public static async Task<FaultProxy> StartAsync(Uri target)
     {
         for (var attempt = 1; ; attempt++)
@@ -82,6 +88,7 @@ public sealed class FaultProxy : IAsyncDisposable
             return;
         }
 
+        using var around = Around is { } observe ? await observe(context).ConfigureAwait(false) : null;
         using var outbound = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(Target, $"{request.Path}{request.QueryString}"));
         if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
         {

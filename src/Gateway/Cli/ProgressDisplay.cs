@@ -1,6 +1,6 @@
 using System.Globalization;
-using SyncGateway.Replicator.Copying;
-using SyncGateway.Replicator.Running;
+using SyncGateway.Replicator.Telemetry;
+using SyncGateway.Replicator.Engine;
 
 namespace SyncGateway.Gateway.Cli;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using SyncGateway.Replicator.Planning;
-using SyncGateway.Replicator.Running;
+using SyncGateway.Replicator.Engine;
 
 namespace SyncGateway.Gateway.Cli;
 
@@ -54,21 +54,55 @@ internal static class SummaryWriter
         await writer.FlushAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Writes results as an image-syncer images map (source -> destination), ready for <c>--images</c>.</summary>
-    public static async Task WriteImagesAsync(string path, IEnumerable<TaskResult> results, string format)
+    /// <summary>
+    /// Writes results as an image-syncer images map (source -> destination, or a list of them when
+    /// a source went to several), ready for <c>--images</c>.
+    /// </summary>
+    public static Task WriteImagesAsync(string path, IEnumerable<TaskResult> results, string format) =>
+        WriteMapAsync(path, results.Select(r => (r.Task.Source.ToString(), r.Task.Destination.ToString())), format);
+
+    /// <summary>
+    /// The images that failed, and the rules that failed before any image was known (a refused
+    /// login, a missing repository), each as its rule wrote it, so the file retries all of them.
+    /// </summary>
+    public static Task WriteFailedImagesAsync(string path, SyncSummary summary, string format) =>
+        WriteMapAsync(
+            path,
+            summary.Failed.Select(r => (r.Task.Source.ToString(), r.Task.Destination.ToString()))
+                .Concat(summary.PlanFailures
+                    .Where(f => f.Source is not null)
+                    .SelectMany(f => f.Source!.Destinations.Select(d => (f.Source.SourceText, d.ToString())))),
+            format);
+
+    private static async Task WriteMapAsync(string path, IEnumerable<(string Source, string Destination)> pairs, string format)
     {
-        var map = results.ToDictionary(r => r.Task.Source.ToString(), r => r.Task.Destination.ToString(), StringComparer.Ordinal);
+        var map = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var (source, destination) in pairs)
+        {
+            if (!map.TryGetValue(source, out var destinations))
+            {
+                map.Add(source, destinations = []);
+            }
+
+            if (!destinations.Contains(destination, StringComparer.Ordinal))
+            {
+                destinations.Add(destination);
+            }
+        }
+
         string content;
         if (format == "json")
         {
-            content = JsonSerializer.Serialize(map, new JsonSerializerOptions { WriteIndented = true }) + "\n";
+            var json = map.ToDictionary(e => e.Key, e => e.Value.Count == 1 ? (object)e.Value[0] : e.Value, StringComparer.Ordinal);
+            content = JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }) + "\n";
         }
         else
         {
             var yaml = new StringBuilder();
-            foreach (var (source, destination) in map)
+            foreach (var (source, destinations) in map)
             {
-                yaml.Append(JsonSerializer.Serialize(source)).Append(": ").AppendLine(JsonSerializer.Serialize(destination));
+                var value = destinations.Count == 1 ? JsonSerializer.Serialize(destinations[0]) : JsonSerializer.Serialize(destinations);
+                yaml.Append(JsonSerializer.Serialize(source)).Append(": ").AppendLine(value);
             }
 
             content = map.Count == 0 ? "{}\n" : yaml.ToString();

@@ -1,11 +1,14 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using SyncGateway.Gateway.Logging;
+using SyncGateway.Gateway.Options;
 using SyncGateway.Registry.Auth;
 using SyncGateway.Registry.Client;
 using SyncGateway.Replicator.Configuration;
 using SyncGateway.Replicator.Copying;
-using SyncGateway.Replicator.Running;
-using SyncGateway.Gateway.Logging;
+using SyncGateway.Replicator.Engine;
+using SyncGateway.Replicator.Records;
+using SyncGateway.Replicator.Telemetry;
 
 namespace SyncGateway.Gateway.Cli;
 
@@ -19,8 +22,6 @@ internal static class SyncCommand
     private static readonly Option<string?> Config = new("--config", "-c") { Description = "configuration file: image-syncer's (auth + images) or the native syncgateway.yaml" };
     private static readonly Option<string?> Auth = new("--auth") { Description = "image-syncer auth file (registry -> credentials), with --images" };
     private static readonly Option<string?> Images = new("--images") { Description = "image-syncer images file (source -> destination)" };
-    private static readonly Option<int> Proc = new("--proc", "-p") { Description = "images and blob transfers at once", DefaultValueFactory = _ => ReplicatorSettings.DefaultConcurrency };
-    private static readonly Option<int> Retries = new("--retries", "-r") { Description = "retries of a failed blob copy or manifest push", DefaultValueFactory = _ => ReplicatorSettings.DefaultRetries };
     private static readonly Option<string[]> Os = new("--os") { Description = "copy only these OSes of a multi-arch index (rewrites the index: its digest changes)", AllowMultipleArgumentsPerToken = true };
     private static readonly Option<string[]> Arch = new("--arch") { Description = "copy only these architectures of a multi-arch index (rewrites the index: its digest changes)", AllowMultipleArgumentsPerToken = true };
     private static readonly Option<bool> Force = new("--force") { Description = "push manifests even when the destination already has the digest" };
@@ -30,7 +31,6 @@ internal static class SyncCommand
     private static readonly Option<string?> SuccessOutput = new("--output-success-images") { Description = "write the images that synced to this file" };
     private static readonly Option<string?> FailedOutput = new("--output-failed-images") { Description = "write the images that failed to this file, to retry them with --images" };
     private static readonly Option<string> OutputFormat = new("--output-images-format") { Description = "yaml or json", DefaultValueFactory = _ => "yaml" };
-    private static readonly Option<string?> Records = new("--records") { Description = $"the SQLite records file (default {ReplicatorSettings.DefaultRecords})" };
     private static readonly Option<bool> DryRun = new("--dry-run") { Description = "print the plan and touch nothing" };
 
     public static Command Create(CliConsole console)
@@ -38,8 +38,8 @@ internal static class SyncCommand
         OutputFormat.AcceptOnlyFromAmong("yaml", "json");
         var command = new Command("sync", "Copy every image the rules name to its destinations, then exit")
         {
-            Config, Auth, Images, Proc, Retries, Os, Arch, Force, Log, DefaultRegistry, DefaultNamespace,
-            SuccessOutput, FailedOutput, OutputFormat, Records, DryRun,
+            Config, Auth, Images, CommonOptions.Proc, CommonOptions.Retries, Os, Arch, Force, Log, DefaultRegistry, DefaultNamespace,
+            SuccessOutput, FailedOutput, OutputFormat, CommonOptions.Records, DryRun,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, console, cancellationToken));
         return command;
@@ -48,9 +48,14 @@ internal static class SyncCommand
     private static async Task<int> RunAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
     {
         var time = TimeProvider.System;
-        if (parse.GetValue(Proc) < 1 || parse.GetValue(Retries) < 0)
+        var problems = CommonOptions.Problems(parse).ToList();
+        if (problems.Count > 0)
         {
-            await console.Error.WriteLineAsync("error: --proc must be at least 1 and --retries at least 0").ConfigureAwait(false);
+            foreach (var problem in problems)
+            {
+                await console.Error.WriteLineAsync($"error: {problem}").ConfigureAwait(false);
+            }
+
             return ExitCodes.BadConfiguration;
         }
 
@@ -75,14 +80,15 @@ internal static class SyncCommand
             return ExitCodes.BadConfiguration;
         }
 
-        var options = new SyncOptions
+        var options = CommonOptions.ToSyncOptions(parse, configuration) with
         {
-            Concurrency = Explicit(parse, Proc) ? parse.GetValue(Proc) : configuration.Replicator.Concurrency,
-            Retries = Explicit(parse, Retries) ? parse.GetValue(Retries) : configuration.Replicator.Retries,
             Force = parse.GetValue(Force),
             Platforms = new PlatformFilter(Split(parse.GetValue(Os)), Split(parse.GetValue(Arch))),
-            RecordsPath = parse.GetValue(DryRun) ? null : parse.GetValue(Records) ?? configuration.Replicator.Records,
         };
+        if (parse.GetValue(DryRun))
+        {
+            options = options with { RecordsPath = null };
+        }
 
         var logPath = parse.GetValue(Log);
         await using var logFile = logPath is null ? null : new StreamWriter(logPath, append: true);
@@ -94,11 +100,12 @@ internal static class SyncCommand
         });
 
         using var registries = new RegistryClientPool(configuration.Registries, time, DockerConfigCredentials.Load(DockerConfigCredentials.DefaultPath()));
-        var runner = new SyncRunner(registries, time, loggers);
+        using var records = options.RecordsPath is null ? null : RecordStore.Open(options.RecordsPath, time);
+        using var engine = new ReplicationEngine(options, records, time, loggers);
 
         if (parse.GetValue(DryRun))
         {
-            var plan = await runner.PlanAsync(configuration, options, cancellationToken).ConfigureAwait(false);
+            var plan = await engine.PlanAsync(configuration.Rules, registries, cancellationToken).ConfigureAwait(false);
             await SummaryWriter.WritePlanAsync(console.Out, plan).ConfigureAwait(false);
             return plan.Failures.Count == 0 ? ExitCodes.Success : ExitCodes.SomeFailed;
         }
@@ -107,7 +114,7 @@ internal static class SyncCommand
         SyncSummary summary;
         await using (var display = new ProgressDisplay(console.Error, stats, time, live))
         {
-            summary = await runner.RunAsync(configuration, options, stats, display, cancellationToken).ConfigureAwait(false);
+            summary = await engine.RunAsync(configuration.Rules, registries, stats, display, cancellationToken).ConfigureAwait(false);
         }
 
         await SummaryWriter.WriteAsync(console.Out, summary).ConfigureAwait(false);
@@ -119,13 +126,11 @@ internal static class SyncCommand
 
         if (parse.GetValue(FailedOutput) is { } failedFile)
         {
-            await SummaryWriter.WriteImagesAsync(failedFile, summary.Failed, format).ConfigureAwait(false);
+            await SummaryWriter.WriteFailedImagesAsync(failedFile, summary, format).ConfigureAwait(false);
         }
 
         return summary.ExitCode;
     }
-
-    private static bool Explicit<T>(ParseResult parse, Option<T> option) => parse.GetResult(option) is { Implicit: false };
 
     private static string[] Split(string[]? values) =>
         values is null ? [] : values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();

@@ -10,7 +10,7 @@ public static class SyncGatewayCli
         var root = new RootCommand("SyncGateway: move container images between registries and keep them in step")
         {
             SyncCommand.Create(console),
-            Serve.ServeCommand.Create(console),
+            ServeCommand.Create(console),
             ProbeCommand.Create(console),
         };
 

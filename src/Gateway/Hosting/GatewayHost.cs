@@ -6,16 +6,18 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
+using SyncGateway.Gateway.Live;
 using SyncGateway.Gateway.Logging;
 using SyncGateway.Gateway.Metrics;
+using SyncGateway.Gateway.Options;
 using SyncGateway.Gateway.Proxy;
 using SyncGateway.Gateway.Replication;
-using SyncGateway.Gateway.Serve;
 using SyncGateway.Gateway.Status;
 using SyncGateway.Gateway.Webhooks;
 using SyncGateway.Replicator.Configuration;
+using SyncGateway.Replicator.Engine;
+using SyncGateway.Replicator.Queue;
 using SyncGateway.Replicator.Records;
-using SyncGateway.Replicator.Running;
 
 namespace SyncGateway.Gateway.Hosting;
 
@@ -79,6 +81,7 @@ internal static class GatewayHost
         if (role.Replicates())
         {
             services.AddSingleton(sp => RecordStore.Open(options.RecordsPath ?? ReplicatorSettings.DefaultRecords, sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton(sp => new ReplicationEngine(options, sp.GetRequiredService<RecordStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
             services.AddSingleton<ReplicationQueue>();
             services.AddSingleton<ReconcileState>();
             services.Configure<HostOptions>(host => host.ShutdownTimeout = ReplicationWorker.ShutdownGrace + TimeSpan.FromSeconds(10));

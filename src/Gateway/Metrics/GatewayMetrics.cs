@@ -1,5 +1,4 @@
 using Prometheus;
-using SyncGateway.Gateway.Proxy;
 
 namespace SyncGateway.Gateway.Metrics;
 

@@ -1,6 +1,6 @@
 using Prometheus;
-using SyncGateway.Replicator.Copying;
 using SyncGateway.Replicator.Configuration;
+using SyncGateway.Replicator.Telemetry;
 
 namespace SyncGateway.Gateway.Metrics;
 
@@ -10,8 +10,6 @@ namespace SyncGateway.Gateway.Metrics;
 /// </summary>
 internal sealed class ReplicationMetrics : IReplicationMetrics
 {
-    private static readonly string[] Actions = ["copied", "mounted", "skipped"];
-    private static readonly string[] Results = ["synced", "in_sync", "failed"];
 
     public static readonly Counter Tasks = Prometheus.Metrics.CreateCounter(
         "syncgateway_replicator_tasks_total", "Replication tasks finished, by result.", new CounterConfiguration { LabelNames = ["result"] });
@@ -44,20 +42,20 @@ internal sealed class ReplicationMetrics : IReplicationMetrics
 
     public static void Initialize(SyncConfiguration configuration)
     {
-        foreach (var action in Actions)
+        foreach (var action in Enum.GetValues<BlobAction>())
         {
-            Blobs.WithLabels(action);
-            BlobBytes.WithLabels(action);
+            Blobs.WithLabels(action.Label());
+            BlobBytes.WithLabels(action.Label());
         }
 
-        foreach (var result in Results)
+        foreach (var outcome in Enum.GetValues<TaskOutcome>())
         {
-            Tasks.WithLabels(result);
+            Tasks.WithLabels(outcome.Label());
         }
 
-        foreach (var reason in RetryPolicy.Reasons)
+        foreach (var reason in Enum.GetValues<RetryReason>())
         {
-            Retries.WithLabels(reason);
+            Retries.WithLabels(reason.Label());
         }
 
         foreach (var host in configuration.Registries.Select(r => r.Host).Distinct())
@@ -79,15 +77,15 @@ internal sealed class ReplicationMetrics : IReplicationMetrics
         };
     }
 
-    public void Blob(string action, long bytes)
+    public void Blob(BlobAction action, long bytes)
     {
-        Blobs.WithLabels(action).Inc();
-        BlobBytes.WithLabels(action).Inc(bytes);
+        Blobs.WithLabels(action.Label()).Inc();
+        BlobBytes.WithLabels(action.Label()).Inc(bytes);
     }
 
-    public void Task(string result) => Tasks.WithLabels(result).Inc();
+    public void Task(TaskOutcome outcome) => Tasks.WithLabels(outcome.Label()).Inc();
 
-    public void Retry(string reason) => Retries.WithLabels(reason).Inc();
+    public void Retry(RetryReason reason) => Retries.WithLabels(reason.Label()).Inc();
 
     public void InFlight(int change) => InFlightTransfers.Inc(change);
 }

@@ -1,3 +1,4 @@
+using SyncGateway.Gateway.Metrics;
 using Microsoft.AspNetCore.Http;
 using SyncGateway.Registry.Client;
 using Yarp.ReverseProxy.Forwarder;

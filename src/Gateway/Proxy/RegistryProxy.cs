@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using SyncGateway.Registry.Client;
 using SyncGateway.Registry.Errors;
 using SyncGateway.Registry.Protocol;
-using SyncGateway.Gateway.Hosting;
+using SyncGateway.Gateway.Live;
 using SyncGateway.Gateway.Metrics;
 using SyncGateway.Gateway.Replication;
 
@@ -25,17 +25,26 @@ internal sealed partial class RegistryProxy(
     GatewayAuth auth,
     UpstreamForwarder forwarder,
     IReplicationEvents events,
+    TimeProvider time,
     ILogger<RegistryProxy> logger)
 {
     private const long MaxManifestBody = Manifest.MaxSize;
+
+    // A read that misses says nothing new about the source: many clients pulling one new image
+    // queue it once. (A push does say something, and is never coalesced here.)
+    private static readonly TimeSpan ReadMissMemory = TimeSpan.FromSeconds(30);
+    private readonly TtlCache<string, bool> _readMisses = new(time);
     private readonly string _source = live.Gateway.Source!;
     private readonly string? _mirror = live.Gateway.Mirror;
 
-    private RegistryClientPool Registries => live.Current.Registries;
-
-    private MirrorMap Mirrors => live.Current.Mirrors;
-
     public async Task HandleAsync(HttpContext context, string? rest)
+    {
+        // The configuration generation this request started on stays open until it ends.
+        using var lease = live.Lease();
+        await HandleAsync(context, rest, lease.Generation).ConfigureAwait(false);
+    }
+
+    private async Task HandleAsync(HttpContext context, string? rest, ConfigurationGeneration generation)
     {
         var path = RegistryPath.Parse(rest ?? string.Empty, out var code, out var error);
         if (path is null)
@@ -60,7 +69,7 @@ internal sealed partial class RegistryProxy(
             // gateway is the one that authenticates, the gateway answers: reads can still be served.
             if (auth.Mode == GatewayAuth.Passthrough)
             {
-                var source = Registries.Get(_source, string.Empty);
+                var source = generation.Registries.Get(_source, string.Empty);
                 await forwarder.ForwardAsync(context, Backend.Source, source, string.Empty, UpstreamCredentials.Client, string.Empty, VersionCheckAsync).ConfigureAwait(false);
             }
             else
@@ -74,13 +83,13 @@ internal sealed partial class RegistryProxy(
         var isRead = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
         if (isRead && path.Route is RegistryRoute.Manifest or RegistryRoute.Blob)
         {
-            await ReadAsync(context, path).ConfigureAwait(false);
+            await ReadAsync(context, path, generation).ConfigureAwait(false);
             return;
         }
 
         if (path.Route == RegistryRoute.Manifest && HttpMethods.IsPut(method))
         {
-            await PushManifestAsync(context, path).ConfigureAwait(false);
+            await PushManifestAsync(context, path, generation).ConfigureAwait(false);
             return;
         }
 
@@ -90,7 +99,7 @@ internal sealed partial class RegistryProxy(
             context.Features.Get<IHttpMaxRequestBodySizeFeature>()!.MaxRequestBodySize = null;
         }
 
-        await ToSourceAsync(context, path).ConfigureAwait(false);
+        await ToSourceAsync(context, path, generation).ConfigureAwait(false);
     }
 
     private static async Task VersionCheckAsync(HttpContext context)
@@ -103,22 +112,22 @@ internal sealed partial class RegistryProxy(
         await context.Response.WriteAsync("{}").ConfigureAwait(false);
     }
 
-    private async Task ReadAsync(HttpContext context, RegistryPath path)
+    private async Task ReadAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation)
     {
         var repository = path.Repository!;
-        var mirrorRepository = Mirrors.Find(repository);
+        var mirrorRepository = generation.Mirrors.Find(repository);
         if (mirrorRepository is null || _mirror is null)
         {
-            await ToSourceAsync(context, path).ConfigureAwait(false);
+            await ToSourceAsync(context, path, generation).ConfigureAwait(false);
             return;
         }
 
-        var source = Registries.Get(_source, repository);
-        var mirror = Registries.Get(_mirror, mirrorRepository);
+        var source = generation.Registries.Get(_source, repository);
+        var mirror = generation.Registries.Get(_mirror, mirrorRepository);
         var answer = await checks.AtSourceAsync(context, source, path, auth.SourceCredentials).ConfigureAwait(false);
         if (answer.Unreachable)
         {
-            await StaleAsync(context, path, mirror, mirrorRepository).ConfigureAwait(false);
+            await StaleAsync(context, path, generation, mirror, mirrorRepository).ConfigureAwait(false);
             return;
         }
 
@@ -133,7 +142,7 @@ internal sealed partial class RegistryProxy(
         if (!answer.Allowed || answer.Digest is not { } digest)
         {
             // The source's own answer (401, 403, 404) is the one the client gets.
-            await ToSourceAsync(context, path).ConfigureAwait(false);
+            await ToSourceAsync(context, path, generation).ConfigureAwait(false);
             return;
         }
 
@@ -146,10 +155,14 @@ internal sealed partial class RegistryProxy(
 
         if (path.Route == RegistryRoute.Manifest && !path.IsByDigest)
         {
-            await QueueAsync(ImageReference.Create(_source, repository, path.Reference), "read_miss").ConfigureAwait(false);
+            var image = ImageReference.Create(_source, repository, path.Reference);
+            if (_readMisses.TryAdd(image.ToString(), true, ReadMissMemory))
+            {
+                await QueueAsync(image, "read_miss").ConfigureAwait(false);
+            }
         }
 
-        await ToSourceAsync(context, path).ConfigureAwait(false);
+        await ToSourceAsync(context, path, generation).ConfigureAwait(false);
     }
 
     private void Answer(HttpContext context, SourceAnswer answer)
@@ -171,14 +184,14 @@ internal sealed partial class RegistryProxy(
         GatewayMetrics.Count(Backend.Source, context.Request.Method, context.Response.StatusCode);
     }
 
-    private async Task StaleAsync(HttpContext context, RegistryPath path, RegistryClient mirror, string mirrorRepository)
+    private async Task StaleAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation, RegistryClient mirror, string mirrorRepository)
     {
         var present = path.Digest is { } digest
             ? await checks.AtMirrorAsync(mirror, mirrorRepository, path.Route, digest, context.RequestAborted).ConfigureAwait(false)
             : await ContentChecks.TagAtMirrorAsync(mirror, mirrorRepository, path.Reference!, context.RequestAborted).ConfigureAwait(false);
         if (!present)
         {
-            await ToSourceAsync(context, path).ConfigureAwait(false);
+            await ToSourceAsync(context, path, generation).ConfigureAwait(false);
             return;
         }
 
@@ -189,7 +202,7 @@ internal sealed partial class RegistryProxy(
         await forwarder.ForwardAsync(context, Backend.Mirror, mirror, path.UpstreamPath(mirrorRepository), UpstreamCredentials.Service, RegistryClient.PullScope(mirrorRepository)).ConfigureAwait(false);
     }
 
-    private async Task PushManifestAsync(HttpContext context, RegistryPath path)
+    private async Task PushManifestAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation)
     {
         if (context.Request.ContentLength > MaxManifestBody)
         {
@@ -199,17 +212,17 @@ internal sealed partial class RegistryProxy(
         }
 
         context.Features.Get<IHttpMaxRequestBodySizeFeature>()!.MaxRequestBodySize = MaxManifestBody;
-        await ToSourceAsync(context, path).ConfigureAwait(false);
+        await ToSourceAsync(context, path, generation).ConfigureAwait(false);
         if (context.Response.StatusCode == StatusCodes.Status201Created && !path.IsByDigest)
         {
             await QueueAsync(ImageReference.Create(_source, path.Repository!, path.Reference), "push").ConfigureAwait(false);
         }
     }
 
-    private Task ToSourceAsync(HttpContext context, RegistryPath path)
+    private Task ToSourceAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation)
     {
         var repository = path.Repository;
-        var source = Registries.Get(_source, repository ?? string.Empty);
+        var source = generation.Registries.Get(_source, repository ?? string.Empty);
         var scope = repository is null ? "registry:catalog:*"
             : HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) ? RegistryClient.PullScope(repository)
             : RegistryClient.PushScope(repository);

@@ -20,7 +20,43 @@ internal sealed class TtlCache<TKey, TValue>(TimeProvider time, int capacity = 1
         return false;
     }
 
+    /// <summary>Adds the entry unless a live one is there; true for the one caller that added it.</summary>
+    public bool TryAdd(TKey key, TValue value, TimeSpan lifetime)
+    {
+        MakeRoom();
+        var now = time.GetUtcNow();
+        var fresh = (value, now + lifetime);
+        while (true)
+        {
+            if (_entries.TryAdd(key, fresh))
+            {
+                return true;
+            }
+
+            if (!_entries.TryGetValue(key, out var existing))
+            {
+                continue;
+            }
+
+            if (existing.Expires > now)
+            {
+                return false;
+            }
+
+            if (_entries.TryUpdate(key, fresh, existing))
+            {
+                return true;
+            }
+        }
+    }
+
     public void Set(TKey key, TValue value, TimeSpan lifetime)
+    {
+        MakeRoom();
+        _entries[key] = (value, time.GetUtcNow() + lifetime);
+    }
+
+    private void MakeRoom()
     {
         if (_entries.Count >= capacity)
         {
@@ -35,7 +71,5 @@ internal sealed class TtlCache<TKey, TValue>(TimeProvider time, int capacity = 1
                 _entries.Clear();
             }
         }
-
-        _entries[key] = (value, time.GetUtcNow() + lifetime);
     }
 }

@@ -1,7 +1,7 @@
-using SyncGateway.Gateway.Hosting;
+using SyncGateway.Gateway.Live;
 using SyncGateway.Registry.Protocol;
 using SyncGateway.Replicator.Planning;
-using SyncGateway.Replicator.Running;
+using SyncGateway.Replicator.Queue;
 
 namespace SyncGateway.Gateway.Replication;
 
@@ -9,5 +9,5 @@ namespace SyncGateway.Gateway.Replication;
 internal sealed class LocalReplicationEvents(LiveConfiguration live, ReplicationQueue queue) : IReplicationEvents
 {
     public Task<int> PublishAsync(ImageReference image, string cause, CancellationToken cancellationToken) =>
-        queue.EnqueueAsync(Planner.TasksForImage(live.Current.Configuration.Rules, image), cause, cancellationToken);
+        queue.EnqueueAsync(RuleTasks.TasksForImage(live.Configuration.Rules, image), cause, cancellationToken);
 }

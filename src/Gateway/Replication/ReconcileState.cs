@@ -1,4 +1,4 @@
-using SyncGateway.Replicator.Running;
+using SyncGateway.Replicator.Engine;
 
 namespace SyncGateway.Gateway.Replication;
 

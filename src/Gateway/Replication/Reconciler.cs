@@ -1,33 +1,35 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using SyncGateway.Gateway.Hosting;
+using SyncGateway.Gateway.Live;
 using SyncGateway.Gateway.Metrics;
-using SyncGateway.Replicator.Copying;
-using SyncGateway.Replicator.Records;
-using SyncGateway.Replicator.Running;
+using SyncGateway.Replicator.Engine;
+using SyncGateway.Replicator.Telemetry;
 
 namespace SyncGateway.Gateway.Replication;
 
 /// <summary>
 /// A bulk sync of every rule at start, then again at every <c>replicator.pollInterval</c>: tag lists
 /// and HEAD requests find what was pushed straight to the source (not through the gateway), and
-/// anything an event missed is put right.
+/// anything an event missed is put right. It runs on the process's one engine, so it shares the
+/// stream limit and the in-flight blobs with the queue worker.
 /// </summary>
-internal sealed partial class Reconciler(LiveConfiguration live, RecordStore records, SyncOptions options, ReconcileState state, ReplicationMetrics metrics, TimeProvider time, ILogger<Reconciler> logger) : BackgroundService
+internal sealed partial class Reconciler(LiveConfiguration live, ReplicationEngine engine, ReconcileState state, ReplicationMetrics metrics, TimeProvider time, ILogger<Reconciler> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var stats = new TransferStats(metrics);
         do
         {
-            var active = live.Current;
             try
             {
-                var summary = await active.Runner.RunAsync(active.Configuration, options, new TransferStats(metrics), null, stoppingToken, records).ConfigureAwait(false);
+                using var lease = live.Lease();
+                var summary = await engine.RunAsync(lease.Generation.Configuration.Rules, lease.Generation.Registries, stats, null, stoppingToken).ConfigureAwait(false);
                 state.Completed(summary, time.GetUtcNow());
                 if (summary.PlanFailures.Count == 0)
                 {
                     ReplicationMetrics.LastPoll.Set(time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
                 }
+
                 Log.Reconciled(logger, summary.Synced, summary.AlreadyInSync, summary.Failed.Count() + summary.PlanFailures.Count);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -39,7 +41,7 @@ internal sealed partial class Reconciler(LiveConfiguration live, RecordStore rec
                 Log.ReconcileFailed(logger, ex);
             }
 
-            var interval = live.Current.Configuration.Replicator.PollInterval;
+            var interval = live.Configuration.Replicator.PollInterval;
             if (interval <= TimeSpan.Zero)
             {
                 return;

@@ -14,6 +14,9 @@ namespace SyncGateway.Gateway.Replication;
 /// </summary>
 internal sealed partial class RemoteReplicationEvents(Uri replicator, string secret, ILogger<RemoteReplicationEvents> logger) : IReplicationEvents, IDisposable
 {
+    /// <summary>What a gateway replica puts in <c>source.addr</c> of its events; <c>source.instanceID</c> is the cause.</summary>
+    public const string ReplicaAddress = "syncgateway-gateway";
+
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     public async Task<int> PublishAsync(ImageReference image, string cause, CancellationToken cancellationToken)
@@ -27,7 +30,7 @@ internal sealed partial class RemoteReplicationEvents(Uri replicator, string sec
                     action = "push",
                     target = new { repository = image.Repository, tag = image.Tag },
                     request = new { host = image.Registry },
-                    source = new { addr = "syncgateway-gateway", instanceID = cause },
+                    source = new { addr = ReplicaAddress, instanceID = cause },
                 },
             },
         };

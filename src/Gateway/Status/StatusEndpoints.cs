@@ -1,9 +1,9 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using SyncGateway.Gateway.Hosting;
+using SyncGateway.Gateway.Live;
 using SyncGateway.Gateway.Replication;
-using SyncGateway.Gateway.Serve;
+using SyncGateway.Gateway.Options;
 using Microsoft.Extensions.DependencyInjection;
 using SyncGateway.Registry.Client;
 using SyncGateway.Replicator.Configuration;
@@ -25,7 +25,8 @@ internal static class StatusEndpoints
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", async (HttpContext context, LiveConfiguration live) =>
         {
-            var (configuration, registries) = (live.Current.Configuration, live.Current.Registries);
+            using var lease = live.Lease();
+            var (configuration, registries) = (lease.Generation.Configuration, lease.Generation.Registries);
             // A gateway replica keeps no records: its readiness is its upstreams'.
             var records = context.RequestServices.GetService<RecordStore>();
             var recordsOpen = records is null || await RecordsOpenAsync(records, context.RequestAborted).ConfigureAwait(false);
@@ -37,10 +38,12 @@ internal static class StatusEndpoints
         });
         app.MapGet("/api/status", async (HttpContext context, LiveConfiguration live) =>
         {
-            var (configuration, registries) = (live.Current.Configuration, live.Current.Registries);
+            using var lease = live.Lease();
+            var (configuration, registries) = (lease.Generation.Configuration, lease.Generation.Registries);
             var records = context.RequestServices.GetService<RecordStore>();
             var upstreams = await ProbeAsync(configuration, registries, context.RequestAborted).ConfigureAwait(false);
             var queued = records is null ? [] : await records.QueuedAsync(100, context.RequestAborted).ConfigureAwait(false);
+            var depth = records is null ? 0 : await records.QueueDepthAsync(context.RequestAborted).ConfigureAwait(false);
             var failures = records is null ? [] : await records.RecentFailuresAsync(20, context.RequestAborted).ConfigureAwait(false);
             var last = context.RequestServices.GetService<ReconcileState>()?.Last;
             return Results.Json(new
@@ -51,7 +54,7 @@ internal static class StatusEndpoints
                 lastSync = last is { } l ? new { at = l.At, synced = l.Synced, alreadyInSync = l.InSync, failed = l.Failed } : null,
                 queue = new
                 {
-                    depth = queued.Count,
+                    depth,
                     items = queued.Select(q => new { q.Source, q.Destination, q.Cause, q.EnqueuedAt, q.Attempts, q.LastError }),
                 },
                 recentFailures = failures,

@@ -5,11 +5,12 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
-using SyncGateway.Gateway.Hosting;
+using SyncGateway.Gateway.Live;
 using SyncGateway.Gateway.Metrics;
+using SyncGateway.Gateway.Replication;
 using SyncGateway.Registry.Protocol;
 using SyncGateway.Replicator.Planning;
-using SyncGateway.Replicator.Running;
+using SyncGateway.Replicator.Queue;
 
 namespace SyncGateway.Gateway.Webhooks;
 
@@ -21,6 +22,8 @@ namespace SyncGateway.Gateway.Webhooks;
 internal static partial class WebhookEndpoints
 {
     private const int MaxBody = 1024 * 1024;
+    private const string Webhook = "webhook";
+    private static readonly string[] ReplicaCauses = ["push", "read_miss"];
 
     public static void MapWebhooks(this IEndpointRouteBuilder app)
     {
@@ -32,9 +35,9 @@ internal static partial class WebhookEndpoints
 
     private static async Task<IResult> HandleAsync(
         HttpContext context, LiveConfiguration live, ReplicationQueue queue, ILoggerFactory loggers,
-        Func<JsonElement, string?, IEnumerable<ImageReference>> read)
+        Func<JsonElement, string?, IEnumerable<(ImageReference Image, string Cause)>> read)
     {
-        var configuration = live.Current.Configuration;
+        var configuration = live.Configuration;
         var secret = configuration.Gateway?.WebhookSecret;
         if (secret is null || !Authorized(context.Request.Headers.Authorization.ToString(), secret))
         {
@@ -61,17 +64,27 @@ internal static partial class WebhookEndpoints
 
         using (document)
         {
-            var images = read(document.RootElement, configuration.Gateway?.Source).Distinct().ToList();
-            var tasks = images.SelectMany(image => Planner.TasksForImage(configuration.Rules, image)).ToList();
-            var queued = await queue.EnqueueAsync(tasks, "webhook", context.RequestAborted).ConfigureAwait(false);
-            GatewayMetrics.ReplicationsQueued.WithLabels("webhook").Inc(queued);
-            Log.Received(loggers.CreateLogger("SyncGateway.Webhooks"), images.Count, queued);
-            return Results.Json(new { images = images.Count, queued }, statusCode: StatusCodes.Status202Accepted);
+            var events = read(document.RootElement, configuration.Gateway?.Source).Distinct().ToList();
+            var queued = 0;
+            foreach (var group in events.GroupBy(e => e.Cause, StringComparer.Ordinal))
+            {
+                var tasks = group.SelectMany(e => RuleTasks.TasksForImage(configuration.Rules, e.Image)).ToList();
+                var added = await queue.EnqueueAsync(tasks, group.Key, context.RequestAborted).ConfigureAwait(false);
+                GatewayMetrics.ReplicationsQueued.WithLabels(group.Key).Inc(added);
+                queued += added;
+            }
+
+            Log.Received(loggers.CreateLogger("SyncGateway.Webhooks"), events.Count, queued);
+            return Results.Json(new { images = events.Count, queued }, statusCode: StatusCodes.Status202Accepted);
         }
     }
 
-    /// <summary>Push events with a tag, from distribution's envelope; the registry is the gateway's source, else the event's host.</summary>
-    private static IEnumerable<ImageReference> ReadDistribution(JsonElement root, string? source)
+    /// <summary>
+    /// Push events with a tag, from distribution's envelope; the registry is the gateway's source,
+    /// else the event's host. A gateway replica's event (<c>source.addr</c> is
+    /// <see cref="RemoteReplicationEvents.ReplicaAddress"/>) carries its cause (push, read_miss) in <c>source.instanceID</c>.
+    /// </summary>
+    private static IEnumerable<(ImageReference, string)> ReadDistribution(JsonElement root, string? source)
     {
         if (!root.TryGetProperty("events", out var events) || events.ValueKind != JsonValueKind.Array)
         {
@@ -88,13 +101,13 @@ internal static partial class WebhookEndpoints
             var registry = source ?? (item.TryGetProperty("request", out var request) ? Text(request, "host") : null);
             if (Image(registry, Text(target, "repository"), Text(target, "tag")) is { } image)
             {
-                yield return image;
+                yield return (image, CauseOf(item));
             }
         }
     }
 
     /// <summary>Harbor's PUSH_ARTIFACT: each resource's tag in <c>repository.repo_full_name</c>.</summary>
-    private static IEnumerable<ImageReference> ReadHarbor(JsonElement root, string? source)
+    private static IEnumerable<(ImageReference, string)> ReadHarbor(JsonElement root, string? source)
     {
         if (Text(root, "type") is not ("PUSH_ARTIFACT" or "pushImage") || !root.TryGetProperty("event_data", out var data))
         {
@@ -113,10 +126,18 @@ internal static partial class WebhookEndpoints
             var registry = source ?? url?.Split('/')[0];
             if (Image(registry, repository, Text(resource, "tag")) is { } image)
             {
-                yield return image;
+                yield return (image, Webhook);
             }
         }
     }
+
+    private static string CauseOf(JsonElement item) =>
+        item.TryGetProperty("source", out var origin)
+        && Text(origin, "addr") == RemoteReplicationEvents.ReplicaAddress
+        && Text(origin, "instanceID") is { } cause
+        && ReplicaCauses.Contains(cause)
+            ? cause
+            : Webhook;
 
     private static ImageReference? Image(string? registry, string? repository, string? tag) =>
         registry is null || repository is null || tag is null || !ImageReference.IsValidRepository(repository) || !ImageReference.IsValidTag(tag)
@@ -128,14 +149,15 @@ internal static partial class WebhookEndpoints
 
     private static bool Authorized(string header, string secret)
     {
+        // The scheme is case-insensitive (RFC 9110); the secret is not.
         const string prefix = "Bearer ";
-        if (!header.StartsWith(prefix, StringComparison.Ordinal))
+        if (!header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }
 
         return CryptographicOperations.FixedTimeEquals(
-            SHA256.HashData(Encoding.UTF8.GetBytes(header[prefix.Length..])),
+            SHA256.HashData(Encoding.UTF8.GetBytes(header[prefix.Length..].Trim())),
             SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
     }
 

@@ -7,14 +7,21 @@ namespace SyncGateway.Registry.Errors;
 /// <summary>An answer from a registry that is not what the operation needed.</summary>
 public sealed class RegistryException : Exception
 {
-    public RegistryException(string message, HttpStatusCode? status = null, string? code = null, bool retryable = false, TimeSpan? retryAfter = null, Exception? inner = null)
+    public RegistryException(string message, HttpStatusCode? status = null, string? code = null, bool retryable = false, TimeSpan? retryAfter = null, Exception? inner = null, bool denied = false)
         : base(message, inner)
     {
         Status = status;
         Code = code;
         Retryable = retryable;
         RetryAfter = retryAfter;
+        Denied = denied || status == HttpStatusCode.Forbidden || code == RegistryErrorCode.Denied.Code;
     }
+
+    /// <summary>
+    /// The registry knows who asks and refuses the operation (403, <c>DENIED</c>, or a 401 whose
+    /// challenge says <c>insufficient_scope</c>): other credentials, not a retry, would help.
+    /// </summary>
+    public bool Denied { get; }
 
     public HttpStatusCode? Status { get; }
 
@@ -52,7 +59,9 @@ public sealed class RegistryException : Exception
         var retryable = RegistryErrorCode.IsRetryableStatus(status) || (known?.Retryable ?? false);
         var retryAfter = ReadRetryAfter(response.Headers.RetryAfter, time);
         var message = $"{operation}: {(int)status} {status}" + (code is null ? string.Empty : $" {code}") + (string.IsNullOrEmpty(detail) ? string.Empty : $" ({detail})");
-        return new RegistryException(message, status, code, retryable, retryAfter);
+        var insufficientScope = status == HttpStatusCode.Unauthorized
+            && response.Headers.WwwAuthenticate.Any(h => h.Parameter?.Contains("insufficient_scope", StringComparison.OrdinalIgnoreCase) == true);
+        return new RegistryException(message, status, code, retryable && !insufficientScope, retryAfter, denied: insufficientScope);
     }
 
     internal static TimeSpan? ReadRetryAfter(RetryConditionHeaderValue? header, TimeProvider time)

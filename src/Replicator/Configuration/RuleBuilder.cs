@@ -75,6 +75,7 @@ internal static class RuleBuilder
         return new SyncRule
         {
             Key = key,
+            SourceText = sourceText,
             Source = source.Repository,
             Tags = selector,
             Digest = source.Digest,

@@ -11,6 +11,9 @@ public sealed record SyncRule
 {
     public required string Key { get; init; }
 
+    /// <summary>The source as the configuration wrote it (with image-syncer's tags or digest), for image lists.</summary>
+    public string SourceText { get => field ?? Source.Name; init; }
+
     /// <summary>The source repository, without tag or digest.</summary>
     public required ImageReference Source { get; init; }
 

@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Logging;
-using Polly;
 using SyncGateway.Registry.Client;
 using SyncGateway.Registry.Errors;
 using SyncGateway.Registry.Protocol;
 using SyncGateway.Registry.Streams;
 using SyncGateway.Replicator.Records;
+using SyncGateway.Replicator.Retries;
+using SyncGateway.Replicator.Tasks;
+using SyncGateway.Replicator.Telemetry;
 
 namespace SyncGateway.Replicator.Copying;
 
@@ -17,14 +19,16 @@ namespace SyncGateway.Replicator.Copying;
 /// is already there (a skip) and otherwise opens the upload session the blob then streams into,
 /// verified on the way. A mount the registry refuses corrects the records.
 /// One blob is transferred once at a time per destination registry: an image that needs a blob
-/// another image is already sending waits for it, then mounts or skips it.
+/// another image is already sending waits for it, then mounts or skips it. There is one of these
+/// per process, so that holds for every caller at once, and <paramref name="transfers"/> bounds the
+/// streams of all of them.
 /// </summary>
-internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, TransferStats stats, ResiliencePipeline retry, ILogger logger)
+internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, Retrier retry, ILogger logger)
 {
     private const int MaxWaits = 8;
     private readonly ConcurrentDictionary<(string Registry, Digest Digest), Task> _inflight = new();
 
-    public async Task EnsureAsync(RegistryClient source, ImageReference sourceRepository, RegistryClient destination, ImageReference destinationRepository, Descriptor blob, CancellationToken cancellationToken)
+    public async Task EnsureAsync(RunContext run, RegistryClient source, ImageReference sourceRepository, RegistryClient destination, ImageReference destinationRepository, Descriptor blob, CancellationToken cancellationToken)
     {
         var key = (destinationRepository.Registry, blob.Digest);
         for (var wait = 0; ; wait++)
@@ -40,7 +44,7 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
 
             try
             {
-                await retry.ExecuteAsync(ct => new ValueTask(EnsureOnceAsync(source, sourceRepository, destination, destinationRepository, blob, ct)), cancellationToken).ConfigureAwait(false);
+                await retry.RunAsync(ct => EnsureOnceAsync(run.Stats, source, sourceRepository, destination, destinationRepository, blob, ct), run.Stats, cancellationToken).ConfigureAwait(false);
                 return;
             }
             finally
@@ -56,7 +60,7 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
         }
     }
 
-    private async Task EnsureOnceAsync(RegistryClient source, ImageReference sourceRepository, RegistryClient destination, ImageReference destinationRepository, Descriptor blob, CancellationToken cancellationToken)
+    private async Task EnsureOnceAsync(TransferStats stats, RegistryClient source, ImageReference sourceRepository, RegistryClient destination, ImageReference destinationRepository, Descriptor blob, CancellationToken cancellationToken)
     {
         var target = destinationRepository.Repository;
         var known = records is null

@@ -1,4 +1,5 @@
 using SyncGateway.Registry.Streams;
+using SyncGateway.Replicator.Telemetry;
 
 namespace SyncGateway.Replicator.Copying;
 

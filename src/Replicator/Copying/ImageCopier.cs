@@ -1,11 +1,10 @@
-using System.Net;
 using Microsoft.Extensions.Logging;
-using Polly;
 using SyncGateway.Registry.Client;
 using SyncGateway.Registry.Errors;
 using SyncGateway.Registry.Protocol;
-using SyncGateway.Replicator.Planning;
 using SyncGateway.Replicator.Records;
+using SyncGateway.Replicator.Retries;
+using SyncGateway.Replicator.Tasks;
 
 namespace SyncGateway.Replicator.Copying;
 
@@ -15,30 +14,26 @@ namespace SyncGateway.Replicator.Copying;
 /// children go before their index and blobs before their manifest, and every manifest is pushed
 /// as the bytes the source served, so every digest is kept.
 /// </summary>
-internal sealed class ImageCopier(RegistryClientPool registries, BlobCopier blobs, RecordStore? records, ResiliencePipeline retry, TransferStats stats, CopyOptions options, ILogger logger)
+internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrier retry, CopyOptions options, ILogger logger)
 {
     private const int MaxIndexDepth = 4;
 
-    public async Task<CopyResult> CopyAsync(SyncTask task, CancellationToken cancellationToken)
+    public async Task<CopyResult> CopyAsync(SyncTask task, RunContext run, CancellationToken cancellationToken)
     {
-        var source = registries.Get(task.Source.Registry, task.Source.Repository);
-        var destination = registries.Get(task.Destination.Registry, task.Destination.Repository);
+        var source = run.Registries.Get(task.Source.Registry, task.Source.Repository);
+        var destination = run.Registries.Get(task.Destination.Registry, task.Destination.Repository);
 
         // The destination first: when it lacks the tag, the source manifest is needed anyway and
         // one GET replaces a HEAD and a GET. When it has the tag, a HEAD at the source decides.
         var existing = options.Force
             ? null
-            : await retry.ExecuteAsync(
-                async ct => await destination.HeadManifestAsync(task.Destination.Repository, task.Destination.Reference, ct).ConfigureAwait(false),
-                cancellationToken).ConfigureAwait(false);
+            : await retry.RunAsync(ct => destination.HeadManifestAsync(task.Destination.Repository, task.Destination.Reference, ct), run.Stats, cancellationToken).ConfigureAwait(false);
 
         string reference = task.Source.Reference;
         if (existing is not null)
         {
-            var head = await retry.ExecuteAsync(
-                async ct => await source.HeadManifestAsync(task.Source.Repository, task.Source.Reference, ct).ConfigureAwait(false),
-                cancellationToken).ConfigureAwait(false)
-                ?? throw new RegistryException($"{task.Source} does not exist at the source", HttpStatusCode.NotFound, RegistryErrorCode.ManifestUnknown.Code);
+            var head = await retry.RunAsync(ct => source.HeadManifestAsync(task.Source.Repository, task.Source.Reference, ct), run.Stats, cancellationToken).ConfigureAwait(false)
+                ?? throw new SourceImageGoneException($"{task.Source} does not exist at the source (404 MANIFEST_UNKNOWN)");
             if (head.Digest == existing.Digest && options.Platforms.IsEmpty)
             {
                 return await AlreadyInSync(task, head.Digest, cancellationToken).ConfigureAwait(false);
@@ -50,13 +45,11 @@ internal sealed class ImageCopier(RegistryClientPool registries, BlobCopier blob
         Manifest manifest;
         try
         {
-            manifest = await retry.ExecuteAsync(
-                async ct => await source.GetManifestAsync(task.Source.Repository, reference, ct).ConfigureAwait(false),
-                cancellationToken).ConfigureAwait(false);
+            manifest = await retry.RunAsync(ct => source.GetManifestAsync(task.Source.Repository, reference, ct), run.Stats, cancellationToken).ConfigureAwait(false);
         }
         catch (RegistryException ex) when (ex.IsNotFound)
         {
-            throw new RegistryException($"{task.Source} does not exist at the source ({ex.Message})", HttpStatusCode.NotFound, ex.Code);
+            throw new SourceImageGoneException($"{task.Source} does not exist at the source ({ex.Message})", ex);
         }
 
         if (!options.Platforms.IsEmpty && manifest.IsIndex)
@@ -74,8 +67,8 @@ internal sealed class ImageCopier(RegistryClientPool registries, BlobCopier blob
             }
         }
 
-        await CopyContentAsync(source, task.Source, destination, task.Destination, manifest, 0, cancellationToken).ConfigureAwait(false);
-        await PushAsync(destination, task.Destination, task.Destination.Reference, manifest, cancellationToken).ConfigureAwait(false);
+        await CopyContentAsync(run, source, task.Source, destination, task.Destination, manifest, 0, cancellationToken).ConfigureAwait(false);
+        await PushAsync(run, destination, task.Destination, task.Destination.Reference, manifest, cancellationToken).ConfigureAwait(false);
         if (records is not null)
         {
             await records.RecordTagAsync(task.Destination, manifest.Digest, task.Source, cancellationToken).ConfigureAwait(false);
@@ -95,13 +88,13 @@ internal sealed class ImageCopier(RegistryClientPool registries, BlobCopier blob
     }
 
     /// <summary>Everything a manifest references: an index's children (each pushed by digest), or an image's blobs.</summary>
-    private async Task CopyContentAsync(RegistryClient source, ImageReference sourceImage, RegistryClient destination, ImageReference destinationImage, Manifest manifest, int depth, CancellationToken cancellationToken)
+    private async Task CopyContentAsync(RunContext run, RegistryClient source, ImageReference sourceImage, RegistryClient destination, ImageReference destinationImage, Manifest manifest, int depth, CancellationToken cancellationToken)
     {
         if (!manifest.IsIndex)
         {
             var copies = manifest.Blobs
                 .DistinctBy(b => b.Digest)
-                .Select(blob => blobs.EnsureAsync(source, sourceImage, destination, destinationImage, blob, cancellationToken));
+                .Select(blob => blobs.EnsureAsync(run, source, sourceImage, destination, destinationImage, blob, cancellationToken));
             await Task.WhenAll(copies).ConfigureAwait(false);
             return;
         }
@@ -115,28 +108,22 @@ internal sealed class ImageCopier(RegistryClientPool registries, BlobCopier blob
         {
             if (!options.Force)
             {
-                var present = await retry.ExecuteAsync(
-                    async ct => await destination.HeadManifestAsync(destinationImage.Repository, child.Digest.ToString(), ct).ConfigureAwait(false),
-                    cancellationToken).ConfigureAwait(false);
+                var present = await retry.RunAsync(ct => destination.HeadManifestAsync(destinationImage.Repository, child.Digest.ToString(), ct), run.Stats, cancellationToken).ConfigureAwait(false);
                 if (present?.Digest == child.Digest)
                 {
                     continue;
                 }
             }
 
-            var childManifest = await retry.ExecuteAsync(
-                async ct => await source.GetManifestAsync(sourceImage.Repository, child.Digest.ToString(), ct).ConfigureAwait(false),
-                cancellationToken).ConfigureAwait(false);
-            await CopyContentAsync(source, sourceImage, destination, destinationImage, childManifest, depth + 1, cancellationToken).ConfigureAwait(false);
-            await PushAsync(destination, destinationImage, child.Digest.ToString(), childManifest, cancellationToken).ConfigureAwait(false);
+            var childManifest = await retry.RunAsync(ct => source.GetManifestAsync(sourceImage.Repository, child.Digest.ToString(), ct), run.Stats, cancellationToken).ConfigureAwait(false);
+            await CopyContentAsync(run, source, sourceImage, destination, destinationImage, childManifest, depth + 1, cancellationToken).ConfigureAwait(false);
+            await PushAsync(run, destination, destinationImage, child.Digest.ToString(), childManifest, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task PushAsync(RegistryClient destination, ImageReference image, string reference, Manifest manifest, CancellationToken cancellationToken)
+    private async Task PushAsync(RunContext run, RegistryClient destination, ImageReference image, string reference, Manifest manifest, CancellationToken cancellationToken)
     {
-        await retry.ExecuteAsync(
-            async ct => await destination.PutManifestAsync(image.Repository, reference, manifest, ct).ConfigureAwait(false),
-            cancellationToken).ConfigureAwait(false);
-        stats.ManifestPushed();
+        await retry.RunAsync(ct => destination.PutManifestAsync(image.Repository, reference, manifest, ct), run.Stats, cancellationToken).ConfigureAwait(false);
+        run.Stats.ManifestPushed();
     }
 }

@@ -1,9 +1,8 @@
 using Microsoft.Extensions.Logging;
-using Polly;
-using SyncGateway.Registry.Client;
 using SyncGateway.Registry.Errors;
 using SyncGateway.Replicator.Configuration;
-using SyncGateway.Replicator.Copying;
+using SyncGateway.Replicator.Retries;
+using SyncGateway.Replicator.Tasks;
 
 namespace SyncGateway.Replicator.Planning;
 
@@ -11,15 +10,15 @@ namespace SyncGateway.Replicator.Planning;
 /// Expands rules into tasks: lists a source's tags (every page) when the rule needs it, filters
 /// them, and pairs each with its destinations. A rule whose source cannot be listed fails alone.
 /// </summary>
-internal sealed class Planner(RegistryClientPool registries, ResiliencePipeline retry, ILogger logger)
+internal sealed class Planner(Retrier retry, ILogger logger)
 {
-    public async Task<Plan> PlanAsync(IReadOnlyList<SyncRule> rules, int concurrency, CancellationToken cancellationToken)
+    public async Task<Plan> PlanAsync(IReadOnlyList<SyncRule> rules, RunContext run, int concurrency, CancellationToken cancellationToken)
     {
         var perRule = new (List<SyncTask>? Tasks, PlanFailure? Failure)[rules.Count];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, rules.Count),
             new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
-            async (i, ct) => perRule[i] = await ExpandAsync(rules[i], ct).ConfigureAwait(false)).ConfigureAwait(false);
+            async (i, ct) => perRule[i] = await ExpandAsync(rules[i], run, ct).ConfigureAwait(false)).ConfigureAwait(false);
 
         var tasks = new List<SyncTask>();
         var failures = new List<PlanFailure>();
@@ -53,7 +52,7 @@ internal sealed class Planner(RegistryClientPool registries, ResiliencePipeline 
         return new Plan(tasks, failures);
     }
 
-    private async Task<(List<SyncTask>?, PlanFailure?)> ExpandAsync(SyncRule rule, CancellationToken cancellationToken)
+    private async Task<(List<SyncTask>?, PlanFailure?)> ExpandAsync(SyncRule rule, RunContext run, CancellationToken cancellationToken)
     {
         var tasks = new List<SyncTask>();
         if (rule.Digest is { } digest)
@@ -73,10 +72,8 @@ internal sealed class Planner(RegistryClientPool registries, ResiliencePipeline 
         {
             try
             {
-                var client = registries.Get(rule.Source.Registry, rule.Source.Repository);
-                var listed = await retry.ExecuteAsync(
-                    async ct => await client.ListTagsAsync(rule.Source.Repository, ct).ConfigureAwait(false),
-                    cancellationToken).ConfigureAwait(false);
+                var client = run.Registries.Get(rule.Source.Registry, rule.Source.Repository);
+                var listed = await retry.RunAsync(ct => client.ListTagsAsync(rule.Source.Repository, ct), run.Stats, cancellationToken).ConfigureAwait(false);
                 tags = rule.Tags.Select(listed);
             }
             catch (Exception ex) when (ex is RegistryException or HttpRequestException or IOException or System.Text.Json.JsonException
@@ -86,7 +83,7 @@ internal sealed class Planner(RegistryClientPool registries, ResiliencePipeline 
                     ? $"the source repository {rule.Source.Name} does not exist ({RetryPolicy.Describe(ex)})"
                     : RetryPolicy.Describe(ex);
                 ReplicatorLog.PlanFailed(logger, rule.Key, reason);
-                return (null, new PlanFailure(rule.Key, reason));
+                return (null, new PlanFailure(rule, reason));
             }
 
             if (tags.Count == 0)
@@ -99,48 +96,7 @@ internal sealed class Planner(RegistryClientPool registries, ResiliencePipeline 
             tags = rule.Tags.ExactTags;
         }
 
-        tasks.AddRange(tags.SelectMany(tag => TasksFor(rule, tag)));
+        tasks.AddRange(tags.SelectMany(tag => RuleTasks.TasksFor(rule, tag)));
         return (tasks, null);
-    }
-
-    /// <summary>
-    /// The tasks a rule gives one tag of its source repository: none when the rule does not take
-    /// the tag; a destination tag list maps the rule's exact tags in order.
-    /// </summary>
-    public static IEnumerable<SyncTask> TasksFor(SyncRule rule, string tag)
-    {
-        if (rule.Digest is not null || !rule.Tags.Matches(tag))
-        {
-            yield break;
-        }
-
-        var position = rule.Tags.NeedsListing ? -1 : IndexOf(rule.Tags.ExactTags, tag);
-        foreach (var destination in rule.Destinations)
-        {
-            var targetTag = destination.Tags.Count > 0 && position >= 0 ? destination.Tags[position] : tag;
-            yield return new SyncTask(rule.Key, rule.Source.WithTag(tag), destination.Repository.WithTag(targetTag));
-        }
-    }
-
-    /// <summary>The tasks every rule gives one tagged image of a source registry: a push, a webhook event, a read that missed.</summary>
-    public static IReadOnlyList<SyncTask> TasksForImage(IEnumerable<SyncRule> rules, Registry.Protocol.ImageReference image) =>
-        image.Tag is not { } tag
-            ? []
-            : rules.Where(r => r.Source.Registry == image.Registry && r.Source.Repository == image.Repository)
-                .SelectMany(r => TasksFor(r, tag))
-                .DistinctBy(t => t.Destination.ToString())
-                .ToList();
-
-    private static int IndexOf(IReadOnlyList<string> tags, string tag)
-    {
-        for (var i = 0; i < tags.Count; i++)
-        {
-            if (tags[i] == tag)
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 }

@@ -10,4 +10,7 @@ public sealed record QueuedWork(string Rule, string Source, string Destination, 
     public int Attempts { get; init; }
 
     public string? LastError { get; init; }
+
+    /// <summary>How many events this entry has collapsed so far; completing an older one keeps it.</summary>
+    public long Generation { get; init; } = 1;
 }

@@ -13,19 +13,16 @@ namespace SyncGateway.Replicator.Records;
 /// </summary>
 public sealed class RecordStore : IDisposable
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly TimeProvider _time;
 
-    private RecordStore(SqliteConnection connection, string path, TimeProvider time)
+    private RecordStore(SqliteConnection connection, TimeProvider time)
     {
         _connection = connection;
         _time = time;
-        Path = path;
     }
-
-    public string Path { get; }
 
     /// <summary>Opens (creating if needed) the records file and brings its schema up to date.</summary>
     public static RecordStore Open(string path, TimeProvider time)
@@ -63,7 +60,7 @@ public sealed class RecordStore : IDisposable
             CREATE TABLE IF NOT EXISTS queue (
                 id INTEGER PRIMARY KEY AUTOINCREMENT, rule TEXT NOT NULL, source TEXT NOT NULL, destination TEXT NOT NULL,
                 cause TEXT NOT NULL, enqueued_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-                next_attempt_at TEXT NOT NULL, last_error TEXT,
+                next_attempt_at TEXT NOT NULL, last_error TEXT, generation INTEGER NOT NULL DEFAULT 1,
                 UNIQUE (source, destination));
             CREATE INDEX IF NOT EXISTS queue_by_due ON queue (next_attempt_at);
             """);
@@ -77,13 +74,19 @@ public sealed class RecordStore : IDisposable
                 throw new InvalidOperationException($"{path} was written by a newer SyncGateway (schema {version}, this one knows {SchemaVersion})");
             }
 
+            if (version == 1)
+            {
+                // Schema 1 had no generation: each queued entry counts as its first event.
+                Execute(connection, "ALTER TABLE queue ADD COLUMN generation INTEGER NOT NULL DEFAULT 1");
+            }
+
             if (version < SchemaVersion)
             {
                 Execute(connection, $"INSERT INTO schema_version (version) VALUES ({SchemaVersion})");
             }
         }
 
-        return new RecordStore(connection, path, time);
+        return new RecordStore(connection, time);
     }
 
     public Task RecordBlobAsync(string registry, string repository, Digest digest, long size, CancellationToken cancellationToken) =>
@@ -153,30 +156,37 @@ public sealed class RecordStore : IDisposable
             ("$limit", limit));
 
     /// <summary>
-    /// Records work durably; a copy already waiting is not queued twice (its earliest event stays).
-    /// Returns how many were new.
+    /// Records events durably, one per copy. A copy already queued is not queued twice: its
+    /// generation goes up and it is due at once, so a copy that is running when the event comes
+    /// is done again when it ends (see <see cref="CompleteAsync"/>). Returns each entry's id and
+    /// whether it was new.
     /// </summary>
-    public async Task<int> EnqueueAsync(IEnumerable<QueuedWork> work, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<(long Id, bool New)>> EnqueueAsync(IEnumerable<QueuedWork> work, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            var added = 0;
+            var entries = new List<(long, bool)>();
             foreach (var item in work)
             {
                 await using var command = Command(
                     """
                     INSERT INTO queue (rule, source, destination, cause, enqueued_at, next_attempt_at) VALUES ($rule, $source, $destination, $cause, $at, $at)
-                    ON CONFLICT (source, destination) DO NOTHING
+                    ON CONFLICT (source, destination) DO UPDATE SET generation = generation + 1, next_attempt_at = excluded.next_attempt_at, rule = excluded.rule
+                    RETURNING id, generation
                     """,
                     [("$rule", item.Rule), ("$source", item.Source), ("$destination", item.Destination), ("$cause", item.Cause), ("$at", Now())]);
                 command.Transaction = transaction;
-                added += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    entries.Add((reader.GetInt64(0), reader.GetInt64(1) == 1));
+                }
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return added;
+            return entries;
         }
         finally
         {
@@ -187,7 +197,7 @@ public sealed class RecordStore : IDisposable
     /// <summary>Work whose time has come, oldest first.</summary>
     public Task<IReadOnlyList<QueuedWork>> DueAsync(int limit, CancellationToken cancellationToken) =>
         QueryAsync(
-            "SELECT id, rule, source, destination, cause, enqueued_at, attempts, last_error FROM queue WHERE next_attempt_at <= $now ORDER BY next_attempt_at, id LIMIT $limit",
+            "SELECT id, rule, source, destination, cause, enqueued_at, attempts, last_error, generation FROM queue WHERE next_attempt_at <= $now ORDER BY next_attempt_at, id LIMIT $limit",
             ReadWork,
             cancellationToken,
             ("$now", Now()), ("$limit", limit));
@@ -195,7 +205,7 @@ public sealed class RecordStore : IDisposable
     /// <summary>Everything waiting, due or backing off, for the status page.</summary>
     public Task<IReadOnlyList<QueuedWork>> QueuedAsync(int limit, CancellationToken cancellationToken) =>
         QueryAsync(
-            "SELECT id, rule, source, destination, cause, enqueued_at, attempts, last_error FROM queue ORDER BY id LIMIT $limit",
+            "SELECT id, rule, source, destination, cause, enqueued_at, attempts, last_error, generation FROM queue ORDER BY id LIMIT $limit",
             ReadWork,
             cancellationToken,
             ("$limit", limit));
@@ -203,15 +213,27 @@ public sealed class RecordStore : IDisposable
     public async Task<int> QueueDepthAsync(CancellationToken cancellationToken) =>
         (int)(await QueryAsync("SELECT count(*) FROM queue", r => r.GetInt64(0), cancellationToken).ConfigureAwait(false))[0];
 
-    public Task CompleteAsync(long id, CancellationToken cancellationToken) =>
-        ExecuteAsync("DELETE FROM queue WHERE id = $id", cancellationToken, ("$id", id));
+    /// <summary>
+    /// Ends the work that was taken at <paramref name="generation"/>. When a newer event came in the
+    /// meantime the entry stays (due at once) and this returns false: the copy that ended may have
+    /// read the source before that event.
+    /// </summary>
+    public async Task<bool> CompleteAsync(long id, long generation, CancellationToken cancellationToken) =>
+        await ExecuteAsync("DELETE FROM queue WHERE id = $id AND generation = $generation", cancellationToken, ("$id", id), ("$generation", generation)).ConfigureAwait(false) > 0;
 
-    /// <summary>Keeps failed work, visible with its reason, and tries it again after <paramref name="delay"/>.</summary>
-    public Task PostponeAsync(long id, string error, TimeSpan delay, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Keeps failed work, visible with its reason, and tries it again after <paramref name="delay"/>,
+    /// or at once when a newer event came while it ran.
+    /// </summary>
+    public Task PostponeAsync(long id, long generation, string error, TimeSpan delay, CancellationToken cancellationToken) =>
         ExecuteAsync(
-            "UPDATE queue SET attempts = attempts + 1, last_error = $error, next_attempt_at = $next WHERE id = $id",
+            """
+            UPDATE queue SET attempts = attempts + 1, last_error = $error,
+                next_attempt_at = CASE WHEN generation = $generation THEN $next ELSE next_attempt_at END
+            WHERE id = $id
+            """,
             cancellationToken,
-            ("$id", id), ("$error", error), ("$next", (_time.GetUtcNow() + delay).ToString("O", CultureInfo.InvariantCulture)));
+            ("$id", id), ("$generation", generation), ("$error", error), ("$next", (_time.GetUtcNow() + delay).ToString("O", CultureInfo.InvariantCulture)));
 
     private static QueuedWork ReadWork(SqliteDataReader reader) => new(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4))
     {
@@ -219,6 +241,7 @@ public sealed class RecordStore : IDisposable
         EnqueuedAt = DateTimeOffset.Parse(reader.GetString(5), CultureInfo.InvariantCulture),
         Attempts = reader.GetInt32(6),
         LastError = reader.IsDBNull(7) ? null : reader.GetString(7),
+        Generation = reader.GetInt64(8),
     };
 
     public void Dispose()
@@ -227,13 +250,13 @@ public sealed class RecordStore : IDisposable
         _gate.Dispose();
     }
 
-    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await using var command = Command(sql, parameters);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Time.Testing;
 using SyncGateway.Gateway.Cli;
 using SyncGateway.Registry.Protocol;
-using SyncGateway.Replicator.Copying;
-using SyncGateway.Replicator.Planning;
-using SyncGateway.Replicator.Running;
+using SyncGateway.Replicator.Telemetry;
+using SyncGateway.Replicator.Tasks;
+using SyncGateway.Replicator.Engine;
 
 namespace SyncGateway.Gateway.Tests.Cli;
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -177,78 +176,5 @@ public sealed class DurabilityTests
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "test-secret");
         using var response = await http.SendAsync(request);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-    }
-
-    /// <summary><c>syncgateway serve</c> as a child process, so that it can be killed with SIGKILL.</summary>
-    private sealed class ServeProcess : IDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _output = new();
-
-        private ServeProcess(Process process) => _process = process;
-
-        public string Output
-        {
-            get
-            {
-                lock (_output)
-                {
-                    return _output.ToString();
-                }
-            }
-        }
-
-        public static async Task<ServeProcess> StartAsync(string config, int port)
-        {
-            var binary = Path.Combine(AppContext.BaseDirectory, "syncgateway.dll");
-            var info = new ProcessStartInfo("dotnet", [binary, "serve", "--config", config]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            var serve = new ServeProcess(Process.Start(info) ?? throw new InvalidOperationException("serve did not start"));
-            serve._process.OutputDataReceived += (_, e) => serve.Append(e.Data);
-            serve._process.ErrorDataReceived += (_, e) => serve.Append(e.Data);
-            serve._process.BeginOutputReadLine();
-            serve._process.BeginErrorReadLine();
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-            var up = await Wait.UntilAsync(async () =>
-            {
-                try
-                {
-                    using var response = await http.GetAsync($"http://127.0.0.1:{port}/healthz");
-                    return response.IsSuccessStatusCode;
-                }
-                catch (HttpRequestException)
-                {
-                    return false;
-                }
-            }, seconds: 20);
-            return up ? serve : throw new InvalidOperationException($"serve did not come up: {serve.Output}");
-        }
-
-        /// <summary>SIGKILL: no shutdown, no flushing, nothing but what was already on disk.</summary>
-        public void Kill()
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                Kill();
-            }
-
-            _process.Dispose();
-        }
-
-        private void Append(string? line)
-        {
-            if (line is not null)
-            {
-                lock (_output)
-                {
-                    _output.AppendLine(line);
-                }
-            }
-        }
     }
 }

@@ -47,6 +47,10 @@ public sealed class RecordStoreTests : IDisposable
         var failure = Assert.Single(await reopened.RecentFailuresAsync(10, default));
         Assert.Equal("404 MANIFEST_UNKNOWN", failure.Reason);
         Assert.Equal(_time.GetUtcNow(), failure.FailedAt);
-        Assert.True(File.Exists(path + "-wal") || File.Exists(path), "the records are a SQLite file");
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var mode = connection.CreateCommand();
+        mode.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", mode.ExecuteScalar() as string);
     }
 }

@@ -1,7 +1,7 @@
-using SyncGateway.Replicator.Copying;
 using SyncGateway.Replicator.Planning;
+using SyncGateway.Replicator.Telemetry;
 
-namespace SyncGateway.Replicator.Running;
+namespace SyncGateway.Replicator.Engine;
 
 /// <summary>The end of a run: every task's result, the rules that could not be planned, and the bytes moved.</summary>
 public sealed record SyncSummary(IReadOnlyList<TaskResult> Results, IReadOnlyList<PlanFailure> PlanFailures, TransferStats Stats, TimeSpan Duration)

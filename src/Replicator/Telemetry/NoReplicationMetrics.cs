@@ -1,19 +1,19 @@
-namespace SyncGateway.Replicator.Copying;
+namespace SyncGateway.Replicator.Telemetry;
 
 /// <summary>For runs without a metrics exporter (the one-shot <c>sync</c>).</summary>
 public sealed class NoReplicationMetrics : IReplicationMetrics
 {
     public static readonly NoReplicationMetrics Instance = new();
 
-    public void Blob(string action, long bytes)
+    public void Blob(BlobAction action, long bytes)
     {
     }
 
-    public void Task(string result)
+    public void Task(TaskOutcome outcome)
     {
     }
 
-    public void Retry(string reason)
+    public void Retry(RetryReason reason)
     {
     }
 

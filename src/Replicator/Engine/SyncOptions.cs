@@ -1,6 +1,6 @@
 using SyncGateway.Replicator.Copying;
 
-namespace SyncGateway.Replicator.Running;
+namespace SyncGateway.Replicator.Engine;
 
 /// <summary>The knobs of one run, after flags have overridden the file.</summary>
 public sealed record SyncOptions

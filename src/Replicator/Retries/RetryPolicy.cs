@@ -5,8 +5,9 @@ using Polly.Retry;
 using SyncGateway.Registry.Errors;
 using SyncGateway.Registry.Protocol;
 using SyncGateway.Registry.Streams;
+using SyncGateway.Replicator.Telemetry;
 
-namespace SyncGateway.Replicator.Copying;
+namespace SyncGateway.Replicator.Retries;
 
 /// <summary>
 /// Retries whole idempotent units (a blob copy, a manifest push, a HEAD) with exponential backoff
@@ -14,11 +15,12 @@ namespace SyncGateway.Replicator.Copying;
 /// repeat can cure are retried: a reset, a timeout, a 429 or 5xx, a body that did not match its
 /// digest; never a 401, 403 or 404.
 /// </summary>
-internal static class RetryPolicy
+public static class RetryPolicy
 {
     private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(10);
 
-    public static ResiliencePipeline Create(int retries, TimeSpan baseDelay, TimeProvider time, TransferStats stats, ILogger logger)
+    /// <summary>Builds the process's one pipeline; each unit's statistics travel in its context.</summary>
+    internal static ResiliencePipeline Create(int retries, TimeSpan baseDelay, TimeProvider time, ILogger logger)
     {
         var builder = new ResiliencePipelineBuilder { TimeProvider = time };
         if (retries > 0)
@@ -35,7 +37,11 @@ internal static class RetryPolicy
                     args.Outcome.Exception is RegistryException { RetryAfter: { } wait } ? (TimeSpan?)(wait > MaxRetryAfter ? MaxRetryAfter : wait) : null),
                 OnRetry = args =>
                 {
-                    stats.Retried(Reason(args.Outcome.Exception));
+                    if (args.Context.Properties.TryGetValue(Retrier.StatsKey, out var stats))
+                    {
+                        stats.Retried(Reason(args.Outcome.Exception));
+                    }
+
                     ReplicatorLog.Retrying(logger, args.AttemptNumber + 1, args.RetryDelay, Describe(args.Outcome.Exception));
                     return default;
                 },
@@ -56,26 +62,24 @@ internal static class RetryPolicy
         _ => false,
     };
 
-    /// <summary>Why a unit is retried, as one of a few fixed words (a metrics label).</summary>
-    public static string Reason(Exception? exception) => exception switch
+    /// <summary>Why a unit is retried.</summary>
+    public static RetryReason Reason(Exception? exception) => exception switch
     {
-        RegistryException { Status: HttpStatusCode.TooManyRequests } => "rate_limited",
-        RegistryException { Status: HttpStatusCode.Unauthorized } => "token_expired",
-        RegistryException { Status: >= HttpStatusCode.InternalServerError } => "server_error",
-        RegistryException { Status: null } or HttpRequestException or IOException and not DigestMismatchException => "network",
-        DigestMismatchException => "digest_mismatch",
-        OperationCanceledException => "timeout",
-        _ => "other",
+        RegistryException { Status: HttpStatusCode.TooManyRequests } => RetryReason.RateLimited,
+        RegistryException { Status: HttpStatusCode.Unauthorized } => RetryReason.TokenExpired,
+        RegistryException { Status: >= HttpStatusCode.InternalServerError } => RetryReason.ServerError,
+        RegistryException { Status: null } or HttpRequestException or IOException and not DigestMismatchException => RetryReason.Network,
+        DigestMismatchException => RetryReason.DigestMismatch,
+        OperationCanceledException => RetryReason.Timeout,
+        _ => RetryReason.Other,
     };
-
-    public static readonly string[] Reasons = ["rate_limited", "token_expired", "server_error", "network", "digest_mismatch", "timeout", "other"];
 
     /// <summary>The reason for a failure, in words an operator can act on.</summary>
     public static string Describe(Exception? exception) => exception switch
     {
         null => "unknown",
+        RegistryException { Denied: true } e => $"{e.Message} — access denied: the account may not do this to this repository",
         RegistryException { Status: HttpStatusCode.Unauthorized } e => $"{e.Message} — check the credentials for this registry",
-        RegistryException { Status: HttpStatusCode.Forbidden } e => $"{e.Message} — the account lacks permission",
         OperationCanceledException => "timed out",
         AggregateException aggregate => Describe(aggregate.InnerException),
         _ => exception.Message,

@@ -2,29 +2,28 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SyncGateway.Gateway.Metrics;
-using SyncGateway.Gateway.Proxy;
 using SyncGateway.Registry.Auth;
 using SyncGateway.Registry.Client;
 using SyncGateway.Replicator.Configuration;
-using SyncGateway.Replicator.Running;
 
-namespace SyncGateway.Gateway.Hosting;
+namespace SyncGateway.Gateway.Live;
 
 /// <summary>
 /// The configuration the daemon runs on, reloaded on SIGHUP or when the file changes. A file with
 /// errors is refused whole (the errors are logged) and the running configuration stays. Rules and
 /// registries take effect at once; the gateway section (listen address, TLS, source, mirror, auth)
-/// is read at start only, and a change to it is reported as needing a restart.
+/// is read at start only, and a change to it is reported as needing a restart. Each load is a
+/// <see cref="ConfigurationGeneration"/>: work leases the current one, and a replaced one closes
+/// its connections when its last lease ends.
 /// </summary>
 internal sealed partial class LiveConfiguration : IHostedService, IDisposable
 {
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(300);
     private readonly string _path;
     private readonly TimeProvider _time;
-    private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly Lock _reloadGate = new();
-    private volatile ActiveConfiguration _current;
+    private volatile ConfigurationGeneration _current;
     private FileSystemWatcher? _watcher;
     private PosixSignalRegistration? _hangup;
     private ITimer? _pending;
@@ -33,7 +32,6 @@ internal sealed partial class LiveConfiguration : IHostedService, IDisposable
     {
         _path = Path.GetFullPath(path);
         _time = time;
-        _loggers = loggers;
         _logger = loggers.CreateLogger("SyncGateway.Configuration");
         Gateway = initial.Gateway!;
         _current = Build(initial);
@@ -42,7 +40,23 @@ internal sealed partial class LiveConfiguration : IHostedService, IDisposable
     /// <summary>The gateway section as it was at start.</summary>
     public GatewaySettings Gateway { get; }
 
-    public ActiveConfiguration Current => _current;
+    /// <summary>The configuration now (rules, registries); for work that outlives a moment, <see cref="Lease"/>.</summary>
+    public SyncConfiguration Configuration => _current.Configuration;
+
+    /// <summary>Holds the current generation open until the lease is disposed.</summary>
+    public GenerationLease Lease()
+    {
+        while (true)
+        {
+            if (_current.TryLease(out var lease))
+            {
+                return lease;
+            }
+        }
+    }
+
+    /// <summary>How many generations were built so far (the first one included).</summary>
+    public int Generations { get; private set; }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -94,7 +108,9 @@ internal sealed partial class LiveConfiguration : IHostedService, IDisposable
                 Log.GatewayChanged(_logger, _path);
             }
 
+            var replaced = _current;
             _current = Build(loaded with { Gateway = Gateway });
+            replaced.Retire();
             Log.Reloaded(_logger, _path, cause, loaded.Rules.Count);
             return true;
         }
@@ -116,18 +132,15 @@ internal sealed partial class LiveConfiguration : IHostedService, IDisposable
         }
     }
 
-    private ActiveConfiguration Build(SyncConfiguration configuration)
+    private ConfigurationGeneration Build(SyncConfiguration configuration)
     {
+        Generations++;
         var registries = new RegistryClientPool(
             configuration.Registries,
             _time,
             DockerConfigCredentials.Load(DockerConfigCredentials.DefaultPath()),
             ReplicationMetrics.RateLimitObserver(configuration));
-        return new ActiveConfiguration(
-            configuration,
-            registries,
-            new MirrorMap(configuration.Rules, Gateway.Source!, Gateway.Mirror),
-            new SyncRunner(registries, _time, _loggers));
+        return new ConfigurationGeneration(configuration, registries, new MirrorMap(configuration.Rules, Gateway.Source!, Gateway.Mirror));
     }
 
     private static partial class Log

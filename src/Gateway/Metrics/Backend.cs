@@ -1,4 +1,4 @@
-namespace SyncGateway.Gateway.Proxy;
+namespace SyncGateway.Gateway.Metrics;
 
 /// <summary>Who answered a request: the mirror (a destination registry), the source, or the gateway itself.</summary>
 public enum Backend

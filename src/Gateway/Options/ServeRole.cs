@@ -1,4 +1,4 @@
-namespace SyncGateway.Gateway.Serve;
+namespace SyncGateway.Gateway.Options;
 
 /// <summary>
 /// What one <c>serve</c> process does. <c>all</c>: the gateway and the replicator in one process.

@@ -1,6 +1,6 @@
 using SyncGateway.Replicator.Configuration;
 
-namespace SyncGateway.Gateway.Proxy;
+namespace SyncGateway.Gateway.Live;
 
 /// <summary>
 /// Which repository of the mirror registry holds each repository of the source: a rule whose

@@ -1,4 +1,4 @@
-namespace SyncGateway.Replicator.Running;
+namespace SyncGateway.Replicator.Engine;
 
 /// <summary>Hears a run's progress, for a live display or log lines.</summary>
 public interface ISyncObserver

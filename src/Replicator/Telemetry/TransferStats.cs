@@ -1,4 +1,4 @@
-namespace SyncGateway.Replicator.Copying;
+namespace SyncGateway.Replicator.Telemetry;
 
 /// <summary>
 /// What a run moved, counted as it happens (thread-safe), for the live display and the summary,
@@ -42,32 +42,32 @@ public sealed class TransferStats(IReplicationMetrics? metrics = null)
     {
         Interlocked.Increment(ref _blobsCopied);
         Interlocked.Add(ref _bytesCopied, bytes);
-        _metrics.Blob("copied", bytes);
+        _metrics.Blob(BlobAction.Copied, bytes);
     }
 
     internal void Mounted(long bytes)
     {
         Interlocked.Increment(ref _blobsMounted);
         Interlocked.Add(ref _bytesMounted, bytes);
-        _metrics.Blob("mounted", bytes);
+        _metrics.Blob(BlobAction.Mounted, bytes);
     }
 
     internal void Skipped(long bytes)
     {
         Interlocked.Increment(ref _blobsSkipped);
         Interlocked.Add(ref _bytesSkipped, bytes);
-        _metrics.Blob("skipped", bytes);
+        _metrics.Blob(BlobAction.Skipped, bytes);
     }
 
     internal void ManifestPushed() => Interlocked.Increment(ref _manifestsPushed);
 
-    internal void Retried(string reason)
+    internal void Retried(RetryReason reason)
     {
         Interlocked.Increment(ref _retries);
         _metrics.Retry(reason);
     }
 
-    internal void TaskEnded(string result) => _metrics.Task(result);
+    internal void TaskEnded(TaskOutcome outcome) => _metrics.Task(outcome);
 
     internal void InFlight(int change) => _metrics.InFlight(change);
 }

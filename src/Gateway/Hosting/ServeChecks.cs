@@ -1,0 +1,105 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using SyncGateway.Gateway.Options;
+using SyncGateway.Gateway.Proxy;
+using SyncGateway.Replicator.Configuration;
+using SyncGateway.Replicator.Engine;
+using SyncGateway.Replicator.Records;
+
+namespace SyncGateway.Gateway.Hosting;
+
+/// <summary>
+/// What <c>serve</c> needs beyond a valid file, checked before anything starts: the files the
+/// gateway section names can be read (htpasswd, TLS certificate and key), the role has what it
+/// needs, and the records can be opened. Every problem is named, with its file and key.
+/// </summary>
+internal static class ServeChecks
+{
+    public static IReadOnlyList<string> Check(string configPath, SyncConfiguration configuration, SyncOptions options, ServeRole role)
+    {
+        var problems = new List<string>();
+        void Problem(string key, string message) => problems.Add($"{configPath}: {key}: {message}");
+
+        var gateway = configuration.Gateway;
+        if (gateway?.Source is null)
+        {
+            Problem("gateway.source", "is required for serve (the registry the gateway fronts)");
+            return problems;
+        }
+
+        if (role == ServeRole.Gateway && (gateway.Replicator is null || gateway.WebhookSecret is null))
+        {
+            Problem("gateway.replicator and webhooks.secret", "are both required for --role gateway (where pushes are sent, and the secret they carry)");
+        }
+
+        if (gateway.WebhookSecret is { Length: 0 })
+        {
+            Problem("webhooks.secret", "is empty; leave it out to refuse every webhook, or set a secret");
+        }
+
+        if (role.ServesRegistry())
+        {
+            if (gateway.Auth == GatewayAuth.Basic && gateway.Htpasswd is { } htpasswd)
+            {
+                try
+                {
+                    if (GatewayAuth.ReadHtpasswd(htpasswd).Count == 0)
+                    {
+                        Problem("gateway.htpasswd", $"{htpasswd} has no users: nobody could log in");
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+                {
+                    Problem("gateway.htpasswd", $"cannot be used: {ex.Message}");
+                }
+            }
+
+            CheckTls(gateway, Problem);
+        }
+
+        // Opening the records creates them: only once everything else is right.
+        if (role.Replicates() && problems.Count == 0)
+        {
+            var records = options.RecordsPath ?? ReplicatorSettings.DefaultRecords;
+            try
+            {
+                using var opened = RecordStore.Open(records, TimeProvider.System);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+            {
+                Problem("replicator.records", $"{records} cannot be opened: {ex.Message}");
+            }
+        }
+
+        return problems;
+    }
+
+    private static void CheckTls(GatewaySettings gateway, Action<string, string> problem)
+    {
+        var https = gateway.Listen.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+        if (gateway.TlsCertificate is null != gateway.TlsKey is null)
+        {
+            problem("gateway.tls", "needs both certificate and key");
+            return;
+        }
+
+        if (gateway.TlsCertificate is not { } certificate)
+        {
+            if (https)
+            {
+                problem("gateway.listen", $"{gateway.Listen} is https, which needs gateway.tls.certificate and gateway.tls.key");
+            }
+
+            return;
+        }
+
+        try
+        {
+            using var loaded = X509Certificate2.CreateFromPemFile(certificate, gateway.TlsKey);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        {
+            problem("gateway.tls", $"the certificate {certificate} with the key {gateway.TlsKey} cannot be loaded: {ex.Message}");
+        }
+    }
+}

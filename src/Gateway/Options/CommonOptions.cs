@@ -1,0 +1,42 @@
+using System.CommandLine;
+using SyncGateway.Replicator.Configuration;
+using SyncGateway.Replicator.Engine;
+
+namespace SyncGateway.Gateway.Options;
+
+/// <summary>
+/// The options <c>sync</c> and <c>serve</c> share, defined once, and the one rule for them: a flag
+/// given on the command line overrides the file, a flag left at its default does not.
+/// </summary>
+internal static class CommonOptions
+{
+    public static readonly Option<int> Proc = new("--proc", "-p") { Description = "images and blob transfers at once", DefaultValueFactory = _ => ReplicatorSettings.DefaultConcurrency };
+
+    public static readonly Option<int> Retries = new("--retries", "-r") { Description = "retries of a failed blob copy or manifest push", DefaultValueFactory = _ => ReplicatorSettings.DefaultRetries };
+
+    public static readonly Option<string?> Records = new("--records") { Description = $"the SQLite records file (default {ReplicatorSettings.DefaultRecords})" };
+
+    /// <summary>What is wrong with the shared flags, if anything.</summary>
+    public static IEnumerable<string> Problems(ParseResult parse)
+    {
+        if (parse.GetValue(Proc) < 1)
+        {
+            yield return $"--proc: {parse.GetValue(Proc)} is not a positive number";
+        }
+
+        if (parse.GetValue(Retries) < 0)
+        {
+            yield return $"--retries: {parse.GetValue(Retries)} is below 0";
+        }
+    }
+
+    /// <summary>The engine's options: the file's <c>replicator</c> section, overridden by the flags given.</summary>
+    public static SyncOptions ToSyncOptions(ParseResult parse, SyncConfiguration configuration) => new()
+    {
+        Concurrency = Given(parse, Proc) ? parse.GetValue(Proc) : configuration.Replicator.Concurrency,
+        Retries = Given(parse, Retries) ? parse.GetValue(Retries) : configuration.Replicator.Retries,
+        RecordsPath = parse.GetValue(Records) ?? configuration.Replicator.Records,
+    };
+
+    public static bool Given<T>(ParseResult parse, Option<T> option) => parse.GetResult(option) is { Implicit: false };
+}

@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Logging;
+using SyncGateway.Registry.Client;
+using SyncGateway.Replicator.Configuration;
+using SyncGateway.Replicator.Copying;
+using SyncGateway.Replicator.Planning;
+using SyncGateway.Replicator.Records;
+using SyncGateway.Replicator.Retries;
+using SyncGateway.Replicator.Tasks;
+using SyncGateway.Replicator.Telemetry;
+
+namespace SyncGateway.Replicator.Engine;
+
+/// <summary>
+/// The one replication engine of a process. Everything a guarantee depends on lives here once
+/// and is shared by every caller (the bulk sync at start, the reconciler, the queue worker, the
+/// one-shot <c>sync</c>): the transfer limiter (<see cref="SyncOptions.Concurrency"/> blob streams
+/// in the whole process), the in-flight map (one stream of a blob per destination registry), the
+/// per-image lock (two copies of one destination image never overlap, so an older one cannot
+/// finish last), the retry pipeline and the records. The registry clients are not: each call
+/// brings those of the configuration generation it started on.
+/// </summary>
+public sealed class ReplicationEngine : IDisposable
+{
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _transfers;
+    private readonly Retrier _retry;
+    private readonly Planner _planner;
+    private readonly ImageCopier _copier;
+    private readonly KeyedLock _images = new();
+
+    public ReplicationEngine(SyncOptions options, RecordStore? records, TimeProvider time, ILoggerFactory loggers)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Concurrency, 1);
+        Options = options;
+        Records = records;
+        _time = time;
+        _logger = loggers.CreateLogger("SyncGateway.Replicator");
+        _transfers = new SemaphoreSlim(options.Concurrency, options.Concurrency);
+        _retry = new Retrier(RetryPolicy.Create(options.Retries, options.RetryDelay, time, _logger));
+        _planner = new Planner(_retry, _logger);
+        var blobs = new BlobCopier(records, _transfers, _retry, _logger);
+        _copier = new ImageCopier(blobs, records, _retry, new CopyOptions(options.Force, options.Platforms), _logger);
+    }
+
+    public SyncOptions Options { get; }
+
+    /// <summary>The records every copy reads and writes; null for a run without records.</summary>
+    public RecordStore? Records { get; }
+
+    /// <summary>Blob streams that may start now (for tests and diagnostics).</summary>
+    internal int FreeTransfers => _transfers.CurrentCount;
+
+    /// <summary>Expands the rules without copying anything (<c>--dry-run</c>).</summary>
+    public Task<Plan> PlanAsync(IReadOnlyList<SyncRule> rules, RegistryClientPool registries, CancellationToken cancellationToken) =>
+        _planner.PlanAsync(rules, new RunContext(registries, new TransferStats()), Options.Concurrency, cancellationToken);
+
+    /// <summary>
+    /// A bulk sync: plans every rule and copies every task, <see cref="SyncOptions.Concurrency"/>
+    /// images at a time. <paramref name="stats"/> counts as the run goes, for a live display.
+    /// </summary>
+    public async Task<SyncSummary> RunAsync(IReadOnlyList<SyncRule> rules, RegistryClientPool registries, TransferStats stats, ISyncObserver? observer, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        var run = new RunContext(registries, stats);
+        var plan = await _planner.PlanAsync(rules, run, Options.Concurrency, cancellationToken).ConfigureAwait(false);
+        observer?.Planned(plan.Tasks.Count);
+
+        var results = new TaskResult[plan.Tasks.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, plan.Tasks.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Options.Concurrency, CancellationToken = cancellationToken },
+            async (i, ct) =>
+            {
+                results[i] = await CopyAsync(plan.Tasks[i], run, ct).ConfigureAwait(false);
+                observer?.Completed(results[i]);
+            }).ConfigureAwait(false);
+        return new SyncSummary(results, plan.Failures, stats, _time.GetElapsedTime(started));
+    }
+
+    /// <summary>
+    /// Copies one task (a queued event). A failure is returned, not thrown, and recorded; only
+    /// cancellation escapes.
+    /// </summary>
+    public Task<TaskResult> CopyAsync(SyncTask task, RegistryClientPool registries, TransferStats stats, CancellationToken cancellationToken) =>
+        CopyAsync(task, new RunContext(registries, stats), cancellationToken);
+
+    private async Task<TaskResult> CopyAsync(SyncTask task, RunContext run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var exclusive = await _images.AcquireAsync(task.Destination.ToString(), cancellationToken).ConfigureAwait(false);
+            var copy = await _copier.CopyAsync(task, run, cancellationToken).ConfigureAwait(false);
+            if (copy.AlreadyInSync)
+            {
+                ReplicatorLog.InSync(_logger, task.Source.ToString(), task.Destination.ToString(), copy.Digest.ToString());
+                run.Stats.TaskEnded(TaskOutcome.InSync);
+                return new TaskResult(task, SyncStatus.AlreadyInSync, copy.Digest, null);
+            }
+
+            ReplicatorLog.Synced(_logger, task.Source.ToString(), task.Destination.ToString(), copy.Digest.ToString());
+            run.Stats.TaskEnded(TaskOutcome.Synced);
+            return new TaskResult(task, SyncStatus.Synced, copy.Digest, null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var reason = RetryPolicy.Describe(ex);
+            ReplicatorLog.Failed(_logger, task.Source.ToString(), task.Destination.ToString(), reason);
+            run.Stats.TaskEnded(TaskOutcome.Failed);
+            if (Records is not null)
+            {
+                await Records.RecordFailureAsync(task.Source.ToString(), task.Destination.ToString(), reason, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            return new TaskResult(task, SyncStatus.Failed, null, reason) { SourceGone = ex is SourceImageGoneException };
+        }
+    }
+
+    public void Dispose() => _transfers.Dispose();
+}

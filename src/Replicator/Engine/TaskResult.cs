@@ -1,0 +1,20 @@
+using SyncGateway.Registry.Protocol;
+using SyncGateway.Replicator.Tasks;
+
+namespace SyncGateway.Replicator.Engine;
+
+public enum SyncStatus
+{
+    Synced,
+    AlreadyInSync,
+    Failed,
+}
+
+/// <summary>
+/// How one task ended: the digest at the destination, or why it failed. <see cref="SourceGone"/>
+/// says the failure is that the source no longer has the image, which no retry can cure.
+/// </summary>
+public sealed record TaskResult(SyncTask Task, SyncStatus Status, Digest? Digest, string? Error)
+{
+    public bool SourceGone { get; init; }
+}

@@ -1,0 +1,53 @@
+using SyncGateway.Registry.Protocol;
+using SyncGateway.Replicator.Configuration;
+using SyncGateway.Replicator.Tasks;
+
+namespace SyncGateway.Replicator.Planning;
+
+/// <summary>
+/// Which copies the rules give one tag of a source repository: what the planner does for every
+/// listed tag, and what an event (a push, a webhook, a read that missed) is turned into.
+/// </summary>
+public static class RuleTasks
+{
+    /// <summary>
+    /// The tasks a rule gives one tag of its source repository: none when the rule does not take
+    /// the tag; a destination tag list maps the rule's exact tags in order.
+    /// </summary>
+    public static IEnumerable<SyncTask> TasksFor(SyncRule rule, string tag)
+    {
+        if (rule.Digest is not null || !rule.Tags.Matches(tag))
+        {
+            yield break;
+        }
+
+        var position = rule.Tags.NeedsListing ? -1 : IndexOf(rule.Tags.ExactTags, tag);
+        foreach (var destination in rule.Destinations)
+        {
+            var targetTag = destination.Tags.Count > 0 && position >= 0 ? destination.Tags[position] : tag;
+            yield return new SyncTask(rule.Key, rule.Source.WithTag(tag), destination.Repository.WithTag(targetTag));
+        }
+    }
+
+    /// <summary>The tasks every rule gives one tagged image of a source registry: a push, a webhook event, a read that missed.</summary>
+    public static IReadOnlyList<SyncTask> TasksForImage(IEnumerable<SyncRule> rules, ImageReference image) =>
+        image.Tag is not { } tag
+            ? []
+            : rules.Where(r => r.Source.Registry == image.Registry && r.Source.Repository == image.Repository)
+                .SelectMany(r => TasksFor(r, tag))
+                .DistinctBy(t => t.Destination.ToString())
+                .ToList();
+
+    private static int IndexOf(IReadOnlyList<string> tags, string tag)
+    {
+        for (var i = 0; i < tags.Count; i++)
+        {
+            if (tags[i] == tag)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}
