@@ -29,6 +29,9 @@ internal static partial class ReplicatorLog
     [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "Platform filter rewrites the index of {Source}: digest {SourceDigest} becomes {NewDigest}")]
     public static partial void IndexRewritten(ILogger logger, string source, string sourceDigest, string newDigest);
 
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "{Registry} does not honour cross-repository mounts; blobs are checked with HEAD before they are uploaded there")]
+    public static partial void MountsIgnored(ILogger logger, string registry);
+
     [LoggerMessage(EventId = 1009, Level = LogLevel.Debug, Message = "Blob {Digest} ({Size} bytes) {Action} in {Repository}")]
     public static partial void Blob(ILogger logger, string digest, long size, string action, string repository);
 }

@@ -42,6 +42,9 @@ public sealed class FaultProxy : IAsyncDisposable
     /// </summary>
     public Func<HttpContext, Task<IDisposable?>>? Around { get; set; }
 
+    /// <summary>Changes the path and query a request is forwarded with (to strip a parameter a registry should not see).</summary>
+    public Func<HttpRequest, string>? Rewrite { get; set; }
+
     public static async Task<FaultProxy> StartAsync(Uri target)
     {
         for (var attempt = 1; ; attempt++)
@@ -89,7 +92,8 @@ public sealed class FaultProxy : IAsyncDisposable
         }
 
         using var around = Around is { } observe ? await observe(context).ConfigureAwait(false) : null;
-        using var outbound = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(Target, $"{request.Path}{request.QueryString}"));
+        var pathAndQuery = Rewrite?.Invoke(request) ?? $"{request.Path}{request.QueryString}";
+        using var outbound = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(Target, pathAndQuery));
         if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
         {
             outbound.Content = new StreamContent(request.Body);

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using SyncGateway.Registry.Client;
 using SyncGateway.Registry.Protocol;
+using SyncGateway.Registry.Transport;
 
 namespace SyncGateway.Gateway.Proxy;
 
@@ -53,8 +54,8 @@ internal sealed class ContentChecks(TimeProvider time)
         try
         {
             present = route == RegistryRoute.Manifest
-                ? (await mirror.HeadManifestAsync(repository, digest.ToString(), cancellationToken).ConfigureAwait(false))?.Digest == digest
-                : await mirror.BlobExistsAsync(repository, digest, cancellationToken).ConfigureAwait(false);
+                ? (await mirror.Manifests.HeadAsync(repository, digest.ToString(), cancellationToken).ConfigureAwait(false))?.Digest == digest
+                : await mirror.Blobs.ExistsAsync(repository, digest, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is Registry.Errors.RegistryException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -70,7 +71,7 @@ internal sealed class ContentChecks(TimeProvider time)
     {
         try
         {
-            return await mirror.HeadManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false) is not null;
+            return await mirror.Manifests.HeadAsync(repository, tag, cancellationToken).ConfigureAwait(false) is not null;
         }
         catch (Exception ex) when (ex is Registry.Errors.RegistryException or HttpRequestException)
         {
@@ -84,8 +85,7 @@ internal sealed class ContentChecks(TimeProvider time)
         timeout.CancelAfter(SourceTimeout);
         try
         {
-            var baseUri = await source.GetBaseUriAsync(timeout.Token).ConfigureAwait(false);
-            using var request = new HttpRequestMessage(HttpMethod.Head, new Uri(baseUri, path.UpstreamPath(path.Repository!)));
+            using var request = new HttpRequestMessage(HttpMethod.Head, new Uri(source.BaseUri, path.UpstreamPath(path.Repository!)));
             if (context.Request.Headers.Accept.Count > 0)
             {
                 request.Headers.TryAddWithoutValidation("Accept", context.Request.Headers.Accept.ToArray());
@@ -104,10 +104,10 @@ internal sealed class ContentChecks(TimeProvider time)
             }
             else
             {
-                await source.AuthorizeAsync(request, RegistryClient.PullScope(path.Repository!), timeout.Token).ConfigureAwait(false);
+                request.UseServiceCredentials(RegistryScopes.Pull(path.Repository!));
             }
 
-            using var response = await source.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            using var response = await source.Forwarding.SendAsync(request, timeout.Token).ConfigureAwait(false);
             var digestHeader = response.Headers.TryGetValues("Docker-Content-Digest", out var values) ? values.FirstOrDefault() : null;
             Digest? digest = Digest.TryParse(digestHeader, out var parsed) ? parsed : path.Digest;
             var headers = response.Headers.Concat(response.Content.Headers)

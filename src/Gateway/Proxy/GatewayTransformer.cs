@@ -1,6 +1,6 @@
 using SyncGateway.Gateway.Metrics;
 using Microsoft.AspNetCore.Http;
-using SyncGateway.Registry.Client;
+using SyncGateway.Registry.Transport;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace SyncGateway.Gateway.Proxy;
@@ -10,7 +10,7 @@ namespace SyncGateway.Gateway.Proxy;
 /// right credentials (the client's, or the gateway's own, which never reach a client), upload
 /// <c>Location</c> headers pointed back at the gateway, and the backend named in a header.
 /// </summary>
-internal sealed class GatewayTransformer(Backend backend, RegistryClient upstream, Uri baseUri, string upstreamPath, UpstreamCredentials credentials, string scope) : HttpTransformer
+internal sealed class GatewayTransformer(Backend backend, Uri baseUri, string upstreamPath, UpstreamCredentials credentials, string scope) : HttpTransformer
 {
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
@@ -19,8 +19,9 @@ internal sealed class GatewayTransformer(Backend backend, RegistryClient upstrea
         proxyRequest.RequestUri = new Uri(baseUri, upstreamPath + httpContext.Request.QueryString.ToUriComponent());
         if (credentials == UpstreamCredentials.Service)
         {
+            // The pipeline puts the gateway's own credentials on it (and learns the challenge first).
             proxyRequest.Headers.Authorization = null;
-            await upstream.AuthorizeAsync(proxyRequest, scope, cancellationToken).ConfigureAwait(false);
+            proxyRequest.UseServiceCredentials(scope);
         }
     }
 

@@ -149,7 +149,7 @@ internal sealed partial class RegistryProxy(
         if (await checks.AtMirrorAsync(mirror, mirrorRepository, path.Route, digest, context.RequestAborted).ConfigureAwait(false))
         {
             var byDigest = path with { Reference = digest.ToString(), Digest = digest };
-            await forwarder.ForwardAsync(context, Backend.Mirror, mirror, byDigest.UpstreamPath(mirrorRepository), UpstreamCredentials.Service, RegistryClient.PullScope(mirrorRepository)).ConfigureAwait(false);
+            await forwarder.ForwardAsync(context, Backend.Mirror, mirror, byDigest.UpstreamPath(mirrorRepository), UpstreamCredentials.Service, RegistryScopes.Pull(mirrorRepository)).ConfigureAwait(false);
             return;
         }
 
@@ -199,7 +199,7 @@ internal sealed partial class RegistryProxy(
         // then is what the operator chose by configuring a mirror for this repository.
         GatewayMetrics.StaleReads.Inc();
         Log.ServingStale(logger, path.Repository!);
-        await forwarder.ForwardAsync(context, Backend.Mirror, mirror, path.UpstreamPath(mirrorRepository), UpstreamCredentials.Service, RegistryClient.PullScope(mirrorRepository)).ConfigureAwait(false);
+        await forwarder.ForwardAsync(context, Backend.Mirror, mirror, path.UpstreamPath(mirrorRepository), UpstreamCredentials.Service, RegistryScopes.Pull(mirrorRepository)).ConfigureAwait(false);
     }
 
     private async Task PushManifestAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation)
@@ -223,9 +223,9 @@ internal sealed partial class RegistryProxy(
     {
         var repository = path.Repository;
         var source = generation.Registries.Get(_source, repository ?? string.Empty);
-        var scope = repository is null ? "registry:catalog:*"
-            : HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) ? RegistryClient.PullScope(repository)
-            : RegistryClient.PushScope(repository);
+        var scope = repository is null ? RegistryScopes.Catalog
+            : HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) ? RegistryScopes.Pull(repository)
+            : RegistryScopes.Push(repository);
         return forwarder.ForwardAsync(context, Backend.Source, source, path.UpstreamPath(repository ?? string.Empty), auth.SourceCredentials, scope);
     }
 

@@ -22,26 +22,9 @@ internal sealed class UpstreamForwarder(IHttpForwarder forwarder)
     /// </summary>
     public async Task ForwardAsync(HttpContext context, Backend backend, RegistryClient upstream, string upstreamPath, UpstreamCredentials credentials, string scope, Func<HttpContext, Task>? unreachable = null)
     {
-        Uri baseUri;
-        try
-        {
-            baseUri = await upstream.GetBaseUriAsync(context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (RegistryException ex)
-        {
-            if (unreachable is not null)
-            {
-                await unreachable(context).ConfigureAwait(false);
-                return;
-            }
-
-            GatewayMetrics.Count(backend, context.Request.Method, (int)HttpStatusCode.BadGateway);
-            await OciError.WriteAsync(context, RegistryErrorCode.Unavailable, ex.Message, HttpStatusCode.BadGateway).ConfigureAwait(false);
-            return;
-        }
-
-        var transformer = new GatewayTransformer(backend, upstream, baseUri, upstreamPath, credentials, scope);
-        var error = await forwarder.SendAsync(context, baseUri.GetLeftPart(UriPartial.Authority), upstream.Invoker, RequestConfig, transformer).ConfigureAwait(false);
+        var baseUri = upstream.BaseUri;
+        var transformer = new GatewayTransformer(backend, baseUri, upstreamPath, credentials, scope);
+        var error = await forwarder.SendAsync(context, baseUri.GetLeftPart(UriPartial.Authority), upstream.Forwarding, RequestConfig, transformer).ConfigureAwait(false);
         if (error != ForwarderError.None && !context.Response.HasStarted && unreachable is not null && error is ForwarderError.Request or ForwarderError.RequestTimedOut)
         {
             await unreachable(context).ConfigureAwait(false);

@@ -92,8 +92,8 @@ internal static class StatusEndpoints
             try
             {
                 var client = registries.Get(target.Host, string.Empty);
-                using var request = new HttpRequestMessage(HttpMethod.Get, await client.GetBaseUriAsync(timeout.Token).ConfigureAwait(false));
-                using var response = await client.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
+                using var request = new HttpRequestMessage(HttpMethod.Get, client.BaseUri);
+                using var response = await client.Forwarding.SendAsync(request, timeout.Token).ConfigureAwait(false);
                 return (target, true);
             }
             catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or Registry.Errors.RegistryException)

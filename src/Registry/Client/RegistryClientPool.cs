@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
 using SyncGateway.Registry.Auth;
+using SyncGateway.Registry.Transport;
 
 namespace SyncGateway.Registry.Client;
 
 /// <summary>
 /// One <see cref="RegistryClient"/> per configured endpoint (a host, or a namespace of a host with
-/// credentials of its own), each with its own connection pool, TLS settings and token cache.
+/// credentials of its own), each with its own handler pipeline: connection pool, TLS settings and
+/// token cache. Disposing the pool closes every connection.
 /// Hosts the configuration does not name get a secure endpoint with the docker login's
 /// credentials, if there are any.
 /// </summary>
@@ -15,8 +17,16 @@ public sealed class RegistryClientPool(
     IReadOnlyDictionary<string, RegistryCredentials>? dockerLogins = null,
     Action<string, double>? rateLimitObserved = null) : IDisposable
 {
+    private readonly Func<RegistryEndpoint, HttpMessageHandler>? _connections;
     private readonly RegistryEndpoint[] _endpoints = endpoints.OrderByDescending(e => e.Prefix.Length).ToArray();
-    private readonly ConcurrentDictionary<string, Lazy<(RegistryClient Client, SocketsHttpHandler Handler)>> _clients = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Lazy<(RegistryClient Client, RegistryPipeline Pipeline)>> _clients = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>For tests: every endpoint's requests end in <paramref name="connections"/> instead of the network.</summary>
+    internal RegistryClientPool(IEnumerable<RegistryEndpoint> endpoints, TimeProvider time, Func<RegistryEndpoint, HttpMessageHandler> connections)
+        : this(endpoints, time)
+    {
+        _connections = connections;
+    }
 
     /// <summary>The client for a repository: the endpoint with the longest matching prefix.</summary>
     public RegistryClient Get(string registry, string repository)
@@ -32,11 +42,10 @@ public sealed class RegistryClientPool(
         }
 
         var key = endpoint.Prefix;
-        return _clients.GetOrAdd(key, _ => new Lazy<(RegistryClient, SocketsHttpHandler)>(() =>
+        return _clients.GetOrAdd(key, _ => new Lazy<(RegistryClient, RegistryPipeline)>(() =>
         {
-            var handler = RegistryHttp.CreateHandler(endpoint);
-            var http = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
-            return (new RegistryClient(endpoint, http, time, new HttpMessageInvoker(handler, disposeHandler: false), rateLimitObserved), handler);
+            var pipeline = new RegistryPipeline(endpoint, time, rateLimitObserved, _connections?.Invoke(endpoint));
+            return (new RegistryClient(endpoint, pipeline, time), pipeline);
         })).Value.Client;
     }
 
@@ -44,7 +53,7 @@ public sealed class RegistryClientPool(
     {
         foreach (var lazy in _clients.Values.Where(l => l.IsValueCreated))
         {
-            lazy.Value.Handler.Dispose();
+            lazy.Value.Pipeline.Dispose();
         }
     }
 }

@@ -8,12 +8,9 @@ namespace SyncGateway.Registry.Client;
 /// Builds the outbound HTTP stack for registries: no automatic redirects (the client decides where
 /// credentials may go), no decompression (blob bytes are hashed as served), no cookies.
 /// </summary>
-public static class RegistryHttp
+internal static class RegistryHttp
 {
-    public static HttpClient CreateClient(RegistryEndpoint endpoint) =>
-        new(CreateHandler(endpoint), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
-
-    /// <summary>The connection pool for one endpoint, to share between a client and a forwarder.</summary>
+    /// <summary>The connection pool for one endpoint, at the bottom of its pipeline.</summary>
     public static SocketsHttpHandler CreateHandler(RegistryEndpoint endpoint)
     {
         var handler = new SocketsHttpHandler

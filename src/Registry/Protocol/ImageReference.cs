@@ -184,11 +184,6 @@ public sealed partial record ImageReference
 
     public ImageReference WithDigest(Digest digest) => new(Registry, Repository, null, digest);
 
-    public ImageReference WithRepository(string repository) =>
-        IsValidRepository(repository) ? new ImageReference(Registry, repository, Tag, Digest) : throw new FormatException($"'{repository}' is not a valid repository name");
-
-    public ImageReference WithoutReference() => new(Registry, Repository, null, null);
-
     public override string ToString() =>
         Name + (Tag is null ? string.Empty : ":" + Tag) + (Digest is null ? string.Empty : "@" + Digest);
 

@@ -17,7 +17,10 @@ namespace SyncGateway.Replicator.Copying;
 /// One POST asks for a mount: from another repository of the same registry when the records know
 /// the blob there, else from the destination repository itself, which answers 201 when the blob
 /// is already there (a skip) and otherwise opens the upload session the blob then streams into,
-/// verified on the way. A mount the registry refuses corrects the records.
+/// verified on the way. A registry that answers a mount with a session is asked with HEAD
+/// requests whether the blob is where the records say and whether it is in the target already;
+/// the records are corrected only when a HEAD says the blob is gone, and a registry that turns
+/// out to ignore mounts is asked with a HEAD first from then on.
 /// One blob is transferred once at a time per destination registry: an image that needs a blob
 /// another image is already sending waits for it, then mounts or skips it. There is one of these
 /// per process, so that holds for every caller at once, and <paramref name="transfers"/> bounds the
@@ -27,6 +30,16 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
 {
     private const int MaxWaits = 8;
     private readonly ConcurrentDictionary<(string Registry, Digest Digest), Task> _inflight = new();
+
+    // What each destination registry has shown of cross-repository mounts, learnt as they answer.
+    private readonly ConcurrentDictionary<string, MountSupport> _mounts = new(StringComparer.OrdinalIgnoreCase);
+
+    private enum MountSupport
+    {
+        Unknown,
+        Honoured,
+        Ignored,
+    }
 
     public async Task EnsureAsync(RunContext run, RegistryClient source, ImageReference sourceRepository, RegistryClient destination, ImageReference destinationRepository, Descriptor blob, CancellationToken cancellationToken)
     {
@@ -62,48 +75,112 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
 
     private async Task EnsureOnceAsync(TransferStats stats, RegistryClient source, ImageReference sourceRepository, RegistryClient destination, ImageReference destinationRepository, Descriptor blob, CancellationToken cancellationToken)
     {
+        var registry = destinationRepository.Registry;
         var target = destinationRepository.Repository;
         var known = records is null
             ? null
-            : await records.FindBlobRepositoryAsync(destinationRepository.Registry, blob.Digest, target, cancellationToken).ConfigureAwait(false);
+            : await records.FindBlobRepositoryAsync(registry, blob.Digest, target, cancellationToken).ConfigureAwait(false);
         var elsewhere = known is null || known == target ? null : known;
+        var mounts = _mounts.GetValueOrDefault(registry, MountSupport.Unknown);
 
-        var start = await StartAsync(destination, target, blob.Digest, elsewhere ?? target, cancellationToken).ConfigureAwait(false);
-        if (start.Mounted)
+        UploadStart start;
+        if (mounts == MountSupport.Ignored)
         {
-            if (elsewhere is null)
+            // The registry opens a session whatever the mount says: ask whether the blob is there, then upload.
+            if (await destination.Blobs.ExistsAsync(target, blob.Digest, cancellationToken).ConfigureAwait(false))
             {
-                stats.Skipped(blob.Size);
-                ReplicatorLog.Blob(logger, blob.Digest.ToString(), blob.Size, "already present", destinationRepository.Name);
+                await PresentAsync(stats, destinationRepository, blob, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            start = await destination.Uploads.StartAsync(target, null, null, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            start = await StartAsync(destination, target, blob.Digest, elsewhere ?? target, cancellationToken).ConfigureAwait(false);
+            if (start.Mounted)
+            {
+                _mounts[registry] = MountSupport.Honoured;
+                if (elsewhere is null)
+                {
+                    await PresentAsync(stats, destinationRepository, blob, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
+                stats.Mounted(blob.Size);
+                ReplicatorLog.Blob(logger, blob.Digest.ToString(), blob.Size, "mounted from " + elsewhere, destinationRepository.Name);
+                await RecordAsync(destinationRepository, blob, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            if (mounts == MountSupport.Unknown && await MountIgnoredAsync(destination, destinationRepository, elsewhere, known, blob, start, stats, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+
+        await UploadAsync(stats, source, sourceRepository, destination, destinationRepository, blob, start.Location!, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A mount answered with a session, on a registry not yet known to honour mounts: either the
+    /// blob is not where the mount said, or the registry ignores mounts (Quay, ECR without blob
+    /// mounting). HEAD requests tell which, and nothing is forgotten or uploaded on a guess.
+    /// Returns true when the blob turned out to be in the target repository already.
+    /// </summary>
+    private async Task<bool> MountIgnoredAsync(RegistryClient destination, ImageReference destinationRepository, string? elsewhere, string? known, Descriptor blob, UploadStart start, TransferStats stats, CancellationToken cancellationToken)
+    {
+        var registry = destinationRepository.Registry;
+        if (elsewhere is not null)
+        {
+            if (await destination.Blobs.ExistsAsync(elsewhere, blob.Digest, cancellationToken).ConfigureAwait(false))
+            {
+                _mounts[registry] = MountSupport.Ignored;
+                ReplicatorLog.MountsIgnored(logger, registry);
             }
             else
             {
-                stats.Mounted(blob.Size);
-                ReplicatorLog.Blob(logger, blob.Digest.ToString(), blob.Size, "mounted from " + elsewhere, destinationRepository.Name);
+                ReplicatorLog.RecordContradicted(logger, blob.Digest.ToString(), $"{registry}/{elsewhere}");
+                await records!.ForgetBlobAsync(registry, elsewhere, blob.Digest, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (!await destination.Blobs.ExistsAsync(destinationRepository.Repository, blob.Digest, cancellationToken).ConfigureAwait(false))
+        {
+            if (known == destinationRepository.Repository)
+            {
+                ReplicatorLog.RecordContradicted(logger, blob.Digest.ToString(), destinationRepository.Name);
+                await records!.ForgetBlobAsync(registry, known, blob.Digest, cancellationToken).ConfigureAwait(false);
             }
 
-            await RecordAsync(destinationRepository, blob, cancellationToken).ConfigureAwait(false);
-            return;
+            return false;
         }
 
-        if (known is not null)
+        // There already, though the registry opened a session: it does not honour mounts.
+        if (_mounts.TryAdd(registry, MountSupport.Ignored) || _mounts[registry] == MountSupport.Ignored)
         {
-            ReplicatorLog.RecordContradicted(logger, blob.Digest.ToString(), $"{destinationRepository.Registry}/{known}");
-            await records!.ForgetBlobAsync(destinationRepository.Registry, known, blob.Digest, cancellationToken).ConfigureAwait(false);
+            ReplicatorLog.MountsIgnored(logger, registry);
         }
 
-        var session = start.Location!;
+        await destination.Uploads.CancelAsync(destinationRepository.Repository, start.Location!).ConfigureAwait(false);
+        await PresentAsync(stats, destinationRepository, blob, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task UploadAsync(TransferStats stats, RegistryClient source, ImageReference sourceRepository, RegistryClient destination, ImageReference destinationRepository, Descriptor blob, Uri session, CancellationToken cancellationToken)
+    {
+        var target = destinationRepository.Repository;
         await transfers.WaitAsync(cancellationToken).ConfigureAwait(false);
         stats.InFlight(+1);
         try
         {
-            var download = await source.OpenBlobAsync(sourceRepository.Repository, blob, cancellationToken).ConfigureAwait(false);
+            var download = await source.Blobs.OpenAsync(sourceRepository.Repository, blob, cancellationToken).ConfigureAwait(false);
             await using var verifying = new VerifyingStream(new CountingStream(download, stats), blob);
-            await destination.CompleteUploadAsync(target, session, blob, verifying, cancellationToken).ConfigureAwait(false);
+            await destination.Uploads.CompleteAsync(target, session, blob, verifying, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            await destination.CancelUploadAsync(target, session).ConfigureAwait(false);
+            await destination.Uploads.CancelAsync(target, session).ConfigureAwait(false);
             throw;
         }
         finally
@@ -117,16 +194,23 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
         await RecordAsync(destinationRepository, blob, cancellationToken).ConfigureAwait(false);
     }
 
+    private async Task PresentAsync(TransferStats stats, ImageReference destinationRepository, Descriptor blob, CancellationToken cancellationToken)
+    {
+        stats.Skipped(blob.Size);
+        ReplicatorLog.Blob(logger, blob.Digest.ToString(), blob.Size, "already present", destinationRepository.Name);
+        await RecordAsync(destinationRepository, blob, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>A mount request; a registry that rejects the mount parameters outright gets a plain upload request.</summary>
     private static async Task<UploadStart> StartAsync(RegistryClient destination, string repository, Digest digest, string from, CancellationToken cancellationToken)
     {
         try
         {
-            return await destination.StartUploadAsync(repository, digest, from, cancellationToken).ConfigureAwait(false);
+            return await destination.Uploads.StartAsync(repository, digest, from, cancellationToken).ConfigureAwait(false);
         }
         catch (RegistryException ex) when (ex.Status is HttpStatusCode.BadRequest or HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotImplemented)
         {
-            return await destination.StartUploadAsync(repository, null, null, cancellationToken).ConfigureAwait(false);
+            return await destination.Uploads.StartAsync(repository, null, null, cancellationToken).ConfigureAwait(false);
         }
     }
 

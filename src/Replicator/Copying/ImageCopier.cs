@@ -27,12 +27,12 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
         // one GET replaces a HEAD and a GET. When it has the tag, a HEAD at the source decides.
         var existing = options.Force
             ? null
-            : await retry.RunAsync(ct => destination.HeadManifestAsync(task.Destination.Repository, task.Destination.Reference, ct), run.Stats, cancellationToken).ConfigureAwait(false);
+            : await retry.RunAsync(ct => destination.Manifests.HeadAsync(task.Destination.Repository, task.Destination.Reference, ct), run.Stats, cancellationToken).ConfigureAwait(false);
 
         string reference = task.Source.Reference;
         if (existing is not null)
         {
-            var head = await retry.RunAsync(ct => source.HeadManifestAsync(task.Source.Repository, task.Source.Reference, ct), run.Stats, cancellationToken).ConfigureAwait(false)
+            var head = await retry.RunAsync(ct => source.Manifests.HeadAsync(task.Source.Repository, task.Source.Reference, ct), run.Stats, cancellationToken).ConfigureAwait(false)
                 ?? throw new SourceImageGoneException($"{task.Source} does not exist at the source (404 MANIFEST_UNKNOWN)");
             if (head.Digest == existing.Digest && options.Platforms.IsEmpty)
             {
@@ -45,7 +45,7 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
         Manifest manifest;
         try
         {
-            manifest = await retry.RunAsync(ct => source.GetManifestAsync(task.Source.Repository, reference, ct), run.Stats, cancellationToken).ConfigureAwait(false);
+            manifest = await retry.RunAsync(ct => source.Manifests.GetAsync(task.Source.Repository, reference, ct), run.Stats, cancellationToken).ConfigureAwait(false);
         }
         catch (RegistryException ex) when (ex.IsNotFound)
         {
@@ -108,14 +108,14 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
         {
             if (!options.Force)
             {
-                var present = await retry.RunAsync(ct => destination.HeadManifestAsync(destinationImage.Repository, child.Digest.ToString(), ct), run.Stats, cancellationToken).ConfigureAwait(false);
+                var present = await retry.RunAsync(ct => destination.Manifests.HeadAsync(destinationImage.Repository, child.Digest.ToString(), ct), run.Stats, cancellationToken).ConfigureAwait(false);
                 if (present?.Digest == child.Digest)
                 {
                     continue;
                 }
             }
 
-            var childManifest = await retry.RunAsync(ct => source.GetManifestAsync(sourceImage.Repository, child.Digest.ToString(), ct), run.Stats, cancellationToken).ConfigureAwait(false);
+            var childManifest = await retry.RunAsync(ct => source.Manifests.GetAsync(sourceImage.Repository, child.Digest.ToString(), ct), run.Stats, cancellationToken).ConfigureAwait(false);
             await CopyContentAsync(run, source, sourceImage, destination, destinationImage, childManifest, depth + 1, cancellationToken).ConfigureAwait(false);
             await PushAsync(run, destination, destinationImage, child.Digest.ToString(), childManifest, cancellationToken).ConfigureAwait(false);
         }
@@ -123,7 +123,7 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
 
     private async Task PushAsync(RunContext run, RegistryClient destination, ImageReference image, string reference, Manifest manifest, CancellationToken cancellationToken)
     {
-        await retry.RunAsync(ct => destination.PutManifestAsync(image.Repository, reference, manifest, ct), run.Stats, cancellationToken).ConfigureAwait(false);
+        await retry.RunAsync(ct => destination.Manifests.PutAsync(image.Repository, reference, manifest, ct), run.Stats, cancellationToken).ConfigureAwait(false);
         run.Stats.ManifestPushed();
     }
 }

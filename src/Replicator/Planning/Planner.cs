@@ -73,7 +73,7 @@ internal sealed class Planner(Retrier retry, ILogger logger)
             try
             {
                 var client = run.Registries.Get(rule.Source.Registry, rule.Source.Repository);
-                var listed = await retry.RunAsync(ct => client.ListTagsAsync(rule.Source.Repository, ct), run.Stats, cancellationToken).ConfigureAwait(false);
+                var listed = await retry.RunAsync(ct => client.Tags.ListAsync(rule.Source.Repository, ct), run.Stats, cancellationToken).ConfigureAwait(false);
                 tags = rule.Tags.Select(listed);
             }
             catch (Exception ex) when (ex is RegistryException or HttpRequestException or IOException or System.Text.Json.JsonException

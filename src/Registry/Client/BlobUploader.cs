@@ -1,0 +1,120 @@
+using System.Net;
+using System.Net.Http.Headers;
+using SyncGateway.Registry.Errors;
+using SyncGateway.Registry.Protocol;
+using SyncGateway.Registry.Streams;
+
+namespace SyncGateway.Registry.Client;
+
+/// <summary>
+/// Blob uploads to one registry: a mount-or-open request, then the content in one streamed PUT or
+/// in PATCH chunks when the blob is larger than the endpoint's chunk size.
+/// </summary>
+public sealed class BlobUploader
+{
+    private const int BufferSize = 128 * 1024;
+    private readonly RegistryTransport _transport;
+
+    internal BlobUploader(RegistryTransport transport) => _transport = transport;
+
+    /// <summary>
+    /// Opens an upload. With <paramref name="mountFrom"/>, asks the registry to mount the blob from
+    /// that repository of the same registry; a registry that cannot answers with a session instead.
+    /// </summary>
+    public async Task<UploadStart> StartAsync(string repository, Digest? mount, string? mountFrom, CancellationToken cancellationToken)
+    {
+        var operation = $"start blob upload to {_transport.Endpoint.Host}/{repository}";
+        var query = mount is { } digest && mountFrom is not null
+            ? $"?mount={digest}&from={Uri.EscapeDataString(mountFrom)}"
+            : string.Empty;
+        var scope = mountFrom is null ? RegistryScopes.Push(repository) : $"{RegistryScopes.Push(repository)} {RegistryScopes.Pull(mountFrom)}";
+        using var timeout = RegistryTransport.Timeout(cancellationToken);
+        using var request = RegistryTransport.Request(HttpMethod.Post, $"{repository}/blobs/uploads/{query}");
+        using var response = await _transport.SendAsync(request, scope, operation, timeout.Token).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.Created && query.Length > 0)
+        {
+            return new UploadStart(true, null);
+        }
+
+        if (response.StatusCode != HttpStatusCode.Accepted)
+        {
+            await _transport.EnsureSuccessAsync(response, operation, timeout.Token).ConfigureAwait(false);
+            throw new RegistryException($"{operation}: unexpected {(int)response.StatusCode} {response.StatusCode}", response.StatusCode);
+        }
+
+        return new UploadStart(false, RegistryTransport.ResolveLocation(response, operation));
+    }
+
+    /// <summary>
+    /// Sends a blob's content to an upload session. <paramref name="content"/> must yield exactly the
+    /// blob (a <see cref="VerifyingStream"/> makes sure of that).
+    /// </summary>
+    public async Task CompleteAsync(string repository, Uri location, Descriptor blob, Stream content, CancellationToken cancellationToken)
+    {
+        var operation = $"upload blob {blob.Digest} to {_transport.Endpoint.Host}/{repository}";
+        var scope = RegistryScopes.Push(repository);
+        if (blob.Size > _transport.Endpoint.ChunkSize)
+        {
+            await SendChunksAsync(location, blob, content, scope, operation, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        using var put = new HttpRequestMessage(HttpMethod.Put, RegistryTransport.WithDigest(location, blob.Digest)) { Content = Body(content, blob.Size) };
+        using var answer = await _transport.SendAsync(put, scope, operation, cancellationToken).ConfigureAwait(false);
+        await _transport.EnsureCreatedAsync(answer, operation, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Cancels an upload session that will not be completed, so the registry can forget it.</summary>
+    public async Task CancelAsync(string repository, Uri location)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            using var request = new HttpRequestMessage(HttpMethod.Delete, location);
+            using var response = await _transport.SendAsync(request, RegistryScopes.Push(repository), "cancel upload", timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or RegistryException)
+        {
+            // Best effort: the registry expires abandoned sessions by itself.
+        }
+    }
+
+    private async Task SendChunksAsync(Uri location, Descriptor blob, Stream content, string scope, string operation, CancellationToken cancellationToken)
+    {
+        var chunkSize = _transport.Endpoint.ChunkSize;
+        for (long offset = 0; offset < blob.Size;)
+        {
+            var length = Math.Min(chunkSize, blob.Size - offset);
+            using var chunk = new SliceStream(content, length);
+            using var patch = new HttpRequestMessage(HttpMethod.Patch, location) { Content = Body(chunk, length) };
+            patch.Content.Headers.TryAddWithoutValidation("Content-Range", $"{offset}-{offset + length - 1}");
+            using var answer = await _transport.SendAsync(patch, scope, operation, cancellationToken).ConfigureAwait(false);
+            if (answer.StatusCode != HttpStatusCode.Accepted)
+            {
+                await _transport.EnsureSuccessAsync(answer, operation, cancellationToken).ConfigureAwait(false);
+                throw new RegistryException($"{operation}: chunk at {offset} got {(int)answer.StatusCode}", answer.StatusCode);
+            }
+
+            location = RegistryTransport.ResolveLocation(answer, operation);
+            offset += length;
+        }
+
+        // The chunks end exactly at the blob's size; reading on lets the verifier check the end.
+        if (await content.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false) != 0)
+        {
+            throw new DigestMismatchException(blob.Digest, $"blob {blob.Digest} is longer than its {blob.Size} bytes");
+        }
+
+        using var close = new HttpRequestMessage(HttpMethod.Put, RegistryTransport.WithDigest(location, blob.Digest));
+        using var closed = await _transport.SendAsync(close, scope, operation, cancellationToken).ConfigureAwait(false);
+        await _transport.EnsureCreatedAsync(closed, operation, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static StreamContent Body(Stream content, long length)
+    {
+        var body = new StreamContent(content, BufferSize);
+        body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        body.Headers.ContentLength = length;
+        return body;
+    }
+}
