@@ -39,7 +39,7 @@ internal static class ServeChecks
 
         if (role.ServesRegistry())
         {
-            if (gateway.Auth == GatewayAuth.Basic && gateway.Htpasswd is { } htpasswd)
+            if (gateway.Auth == GatewayAuthMode.Basic && gateway.Htpasswd is { } htpasswd)
             {
                 try
                 {

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using SyncGateway.Replicator.Configuration;
 
 namespace SyncGateway.Gateway.Proxy;
 
@@ -12,30 +13,27 @@ namespace SyncGateway.Gateway.Proxy;
 /// </summary>
 internal sealed class GatewayAuth
 {
-    public const string Passthrough = "passthrough";
-    public const string Basic = "basic";
-    public const string Anonymous = "anonymous";
     private static readonly TimeSpan VerifiedLifetime = TimeSpan.FromMinutes(5);
 
     private readonly Dictionary<string, string> _users;
     private readonly TtlCache<string, bool> _verified;
 
-    public GatewayAuth(string mode, string? htpasswd, TimeProvider time)
+    public GatewayAuth(GatewayAuthMode mode, string? htpasswd, TimeProvider time)
     {
         Mode = mode;
         _verified = new TtlCache<string, bool>(time);
-        _users = mode == Basic ? ReadHtpasswd(htpasswd!) : [];
+        _users = mode == GatewayAuthMode.Basic ? ReadHtpasswd(htpasswd!) : [];
     }
 
-    public string Mode { get; }
+    public GatewayAuthMode Mode { get; }
 
     /// <summary>Whose credentials requests to the source carry.</summary>
-    public UpstreamCredentials SourceCredentials => Mode == Passthrough ? UpstreamCredentials.Client : UpstreamCredentials.Service;
+    public UpstreamCredentials SourceCredentials => Mode == GatewayAuthMode.Passthrough ? UpstreamCredentials.Client : UpstreamCredentials.Service;
 
     /// <summary>In basic mode, whether the request carries the password of a known user.</summary>
     public bool Admits(HttpContext context)
     {
-        if (Mode != Basic)
+        if (Mode != GatewayAuthMode.Basic)
         {
             return true;
         }

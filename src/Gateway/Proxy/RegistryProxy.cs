@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using SyncGateway.Registry.Client;
 using SyncGateway.Registry.Errors;
 using SyncGateway.Registry.Protocol;
+using SyncGateway.Replicator.Configuration;
 using SyncGateway.Gateway.Live;
 using SyncGateway.Gateway.Metrics;
 using SyncGateway.Gateway.Replication;
@@ -67,7 +68,7 @@ internal sealed partial class RegistryProxy(
         {
             // Passthrough: the source's own answer (its challenge). When the source is down, or the
             // gateway is the one that authenticates, the gateway answers: reads can still be served.
-            if (auth.Mode == GatewayAuth.Passthrough)
+            if (auth.Mode == GatewayAuthMode.Passthrough)
             {
                 var source = generation.Registries.Get(_source, string.Empty);
                 await forwarder.ForwardAsync(context, Backend.Source, source, string.Empty, UpstreamCredentials.Client, string.Empty, VersionCheckAsync).ConfigureAwait(false);

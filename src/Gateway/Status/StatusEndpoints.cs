@@ -42,8 +42,8 @@ internal static class StatusEndpoints
             var (configuration, registries) = (lease.Generation.Configuration, lease.Generation.Registries);
             var records = context.RequestServices.GetService<RecordStore>();
             var upstreams = await ProbeAsync(configuration, registries, context.RequestAborted).ConfigureAwait(false);
-            var queued = records is null ? [] : await records.QueuedAsync(100, context.RequestAborted).ConfigureAwait(false);
-            var depth = records is null ? 0 : await records.QueueDepthAsync(context.RequestAborted).ConfigureAwait(false);
+            var queued = records is null ? [] : await records.Queue.QueuedAsync(100, context.RequestAborted).ConfigureAwait(false);
+            var depth = records is null ? 0 : await records.Queue.DepthAsync(context.RequestAborted).ConfigureAwait(false);
             var failures = records is null ? [] : await records.RecentFailuresAsync(20, context.RequestAborted).ConfigureAwait(false);
             var last = context.RequestServices.GetService<ReconcileState>()?.Last;
             return Results.Json(new
@@ -66,7 +66,7 @@ internal static class StatusEndpoints
     {
         try
         {
-            await records.QueueDepthAsync(cancellationToken).ConfigureAwait(false);
+            await records.Queue.DepthAsync(cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (Microsoft.Data.Sqlite.SqliteException)

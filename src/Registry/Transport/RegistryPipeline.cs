@@ -1,5 +1,4 @@
 using SyncGateway.Registry.Auth;
-using SyncGateway.Registry.Client;
 
 namespace SyncGateway.Registry.Transport;
 

@@ -69,7 +69,7 @@ public static class ConfigurationLoader
         var imagesRoot = ConfigDocument.Load(sources.ImagesFile, errors);
         var imagesReader = new ConfigReader(sources.ImagesFile, errors, EnvironmentExpander.ImageSyncer(environment));
         var images = imagesRoot is null ? null : imagesReader.Object(imagesRoot, string.Empty);
-        IReadOnlyList<Registry.Client.RegistryEndpoint> authEndpoints = [];
+        IReadOnlyList<Registry.Transport.RegistryEndpoint> authEndpoints = [];
         if (sources.AuthFile is not null)
         {
             var authRoot = ConfigDocument.Load(sources.AuthFile, errors);

@@ -9,7 +9,7 @@ public sealed record GatewaySettings
 
     public string? Mirror { get; init; }
 
-    public string Auth { get; init; } = "passthrough";
+    public GatewayAuthMode Auth { get; init; } = GatewayAuthMode.Passthrough;
 
     public string? Htpasswd { get; init; }
 

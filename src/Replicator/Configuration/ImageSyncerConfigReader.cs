@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using SyncGateway.Registry.Client;
+using SyncGateway.Registry.Transport;
 
 namespace SyncGateway.Replicator.Configuration;
 

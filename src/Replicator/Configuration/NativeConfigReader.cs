@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using SyncGateway.Registry.Client;
+using SyncGateway.Registry.Transport;
 
 namespace SyncGateway.Replicator.Configuration;
 
@@ -172,14 +172,22 @@ internal static class NativeConfigReader
             reader.AllowOnly(tls, "gateway.tls", "certificate", "key");
         }
 
-        var auth = reader.String(gateway, "auth", key) ?? settings.Auth;
-        if (auth is not ("passthrough" or "basic" or "anonymous"))
+        var authText = reader.String(gateway, "auth", key);
+        var auth = authText switch
         {
-            reader.Error("gateway.auth", $"'{auth}' is not one of passthrough, basic, anonymous");
+            null => settings.Auth,
+            "passthrough" => GatewayAuthMode.Passthrough,
+            "basic" => GatewayAuthMode.Basic,
+            "anonymous" => GatewayAuthMode.Anonymous,
+            _ => (GatewayAuthMode?)null,
+        };
+        if (auth is null)
+        {
+            reader.Error("gateway.auth", $"'{authText}' is not one of passthrough, basic, anonymous");
         }
 
         var htpasswd = reader.String(gateway, "htpasswd", key);
-        if (auth == "basic" && htpasswd is null)
+        if (auth == GatewayAuthMode.Basic && htpasswd is null)
         {
             reader.Error("gateway.htpasswd", "is required when gateway.auth is basic");
         }
@@ -202,7 +210,7 @@ internal static class NativeConfigReader
             Listen = listen,
             Source = reader.String(gateway, "source", key),
             Mirror = reader.String(gateway, "mirror", key),
-            Auth = auth,
+            Auth = auth ?? settings.Auth,
             Htpasswd = htpasswd,
             TlsCertificate = tls is null ? null : reader.String(tls, "certificate", "gateway.tls"),
             TlsKey = tls is null ? null : reader.String(tls, "key", "gateway.tls"),

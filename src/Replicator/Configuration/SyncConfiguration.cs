@@ -1,4 +1,4 @@
-using SyncGateway.Registry.Client;
+using SyncGateway.Registry.Transport;
 
 namespace SyncGateway.Replicator.Configuration;
 

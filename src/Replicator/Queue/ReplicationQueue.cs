@@ -35,7 +35,7 @@ public sealed class ReplicationQueue(RecordStore records, TimeProvider time)
             return 0;
         }
 
-        var entries = await records.EnqueueAsync(tasks.Select(t => new QueuedWork(t.Rule, t.Source.ToString(), t.Destination.ToString(), cause)), cancellationToken).ConfigureAwait(false);
+        var entries = await records.Queue.EnqueueAsync(tasks.Select(t => new QueuedWork(t.Rule, t.Source.ToString(), t.Destination.ToString(), cause)), cancellationToken).ConfigureAwait(false);
         int effective;
         lock (_running)
         {
@@ -47,7 +47,7 @@ public sealed class ReplicationQueue(RecordStore records, TimeProvider time)
         return effective;
     }
 
-    public Task<int> DepthAsync(CancellationToken cancellationToken) => records.QueueDepthAsync(cancellationToken);
+    public Task<int> DepthAsync(CancellationToken cancellationToken) => records.Queue.DepthAsync(cancellationToken);
 
     /// <summary>How many entries are being copied now.</summary>
     public int Running
@@ -79,7 +79,7 @@ public sealed class ReplicationQueue(RecordStore records, TimeProvider time)
                     running = _running.Count;
                 }
 
-                var due = await records.DueAsync(running + 1, cancellationToken).ConfigureAwait(false);
+                var due = await records.Queue.DueAsync(running + 1, cancellationToken).ConfigureAwait(false);
                 lock (_running)
                 {
                     if (due.FirstOrDefault(w => !_running.Contains(w.Id)) is { } work)
@@ -116,7 +116,7 @@ public sealed class ReplicationQueue(RecordStore records, TimeProvider time)
         bool ended;
         try
         {
-            ended = await records.CompleteAsync(item.Work.Id, item.Work.Generation, cancellationToken).ConfigureAwait(false);
+            ended = await records.Queue.CompleteAsync(item.Work.Id, item.Work.Generation, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -133,7 +133,7 @@ public sealed class ReplicationQueue(RecordStore records, TimeProvider time)
         var delay = TimeSpan.FromTicks(Math.Min(LongestRetry.Ticks, FirstRetry.Ticks * (1L << Math.Min(item.Work.Attempts, 16))));
         try
         {
-            await records.PostponeAsync(item.Work.Id, item.Work.Generation, error, delay, cancellationToken).ConfigureAwait(false);
+            await records.Queue.PostponeAsync(item.Work.Id, item.Work.Generation, error, delay, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -157,7 +157,7 @@ public sealed class ReplicationQueue(RecordStore records, TimeProvider time)
     {
         if (DepthChanged is { } observer)
         {
-            observer(await records.QueueDepthAsync(CancellationToken.None).ConfigureAwait(false));
+            observer(await records.Queue.DepthAsync(CancellationToken.None).ConfigureAwait(false));
         }
     }
 }

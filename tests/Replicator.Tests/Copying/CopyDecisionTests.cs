@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
+using SyncGateway.Registry.Transport;
 using SyncGateway.Registry.Client;
 using SyncGateway.Registry.Protocol;
 using SyncGateway.Replicator.Engine;

@@ -86,7 +86,7 @@ public sealed class ReplicationQueueTests : IDisposable
         var taken = await _queue.TakeAsync(Idle, default);
         await _queue.PostponeAsync(taken, "503 UNAVAILABLE", default);
 
-        Assert.Empty(await _records.DueAsync(10, default));
+        Assert.Empty(await _records.Queue.DueAsync(10, default));
         _time.Advance(TimeSpan.FromSeconds(5));
         var retried = await _queue.TakeAsync(Idle, default);
         Assert.Equal(1, retried.Work.Attempts);
@@ -94,9 +94,9 @@ public sealed class ReplicationQueueTests : IDisposable
 
         await _queue.PostponeAsync(retried, "503 UNAVAILABLE", default);
         _time.Advance(TimeSpan.FromSeconds(9));
-        Assert.Empty(await _records.DueAsync(10, default));
+        Assert.Empty(await _records.Queue.DueAsync(10, default));
         _time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Single(await _records.DueAsync(10, default));
+        Assert.Single(await _records.Queue.DueAsync(10, default));
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public sealed class ReplicationQueueTests : IDisposable
 
         await _queue.PostponeAsync(taken, "reset", default);
 
-        Assert.Single(await _records.DueAsync(10, default));
+        Assert.Single(await _records.Queue.DueAsync(10, default));
     }
 
     [Fact]
@@ -146,7 +146,7 @@ public sealed class ReplicationQueueTests : IDisposable
 
         using var upgraded = RecordStore.Open(path, _time);
 
-        var due = Assert.Single(await upgraded.DueAsync(10, default));
+        var due = Assert.Single(await upgraded.Queue.DueAsync(10, default));
         Assert.Equal(1, due.Generation);
         Assert.Equal("src.example.com/lib/app:1", due.Source);
     }

@@ -1,6 +1,6 @@
 using SyncGateway.Registry.Auth;
 
-namespace SyncGateway.Registry.Client;
+namespace SyncGateway.Registry.Transport;
 
 /// <summary>How to reach and log in to one registry host.</summary>
 public sealed record RegistryEndpoint

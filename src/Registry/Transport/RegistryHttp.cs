@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 
-namespace SyncGateway.Registry.Client;
+namespace SyncGateway.Registry.Transport;
 
 /// <summary>
 /// Builds the outbound HTTP stack for registries: no automatic redirects (the client decides where
