@@ -10,10 +10,12 @@ namespace SyncGateway.Registry.Auth;
 /// <summary>
 /// Answers one registry host's challenges: Basic with the configured credentials, or Bearer tokens
 /// fetched per scope from the realm the registry names and cached until shortly before they expire.
-/// A realm is followed only over https or on the registry's own host, so credentials never travel
-/// in the clear to a host the operator did not name.
+/// A realm is followed only over https, or over plain HTTP on the registry's own address; on the
+/// registry's own host but another port (GitLab's registry on :5050 with its realm on :80,
+/// docker_auth on :5001) only when the registry is marked <c>insecure</c> or the realm is the one
+/// the operator listed for it. Credentials never travel in the clear to another host.
 /// </summary>
-internal sealed class RegistryAuthenticator(string apiHost, RegistryCredentials? credentials, HttpClient http, TimeProvider time)
+internal sealed class RegistryAuthenticator(string apiHost, RegistryCredentials? credentials, HttpClient http, TimeProvider time, bool insecure = false, Uri? trustedRealm = null)
 {
     private static readonly TimeSpan DefaultTokenLifetime = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan ExpiryMargin = TimeSpan.FromSeconds(10);
@@ -112,11 +114,9 @@ internal sealed class RegistryAuthenticator(string apiHost, RegistryCredentials?
             throw new RegistryException($"{apiHost} asked for a bearer token without a valid realm ('{realm}')");
         }
 
-        var trusted = realmUri.Scheme == Uri.UriSchemeHttps
-            || (realmUri.Scheme == Uri.UriSchemeHttp && string.Equals(realmUri.Authority, apiHost, StringComparison.OrdinalIgnoreCase));
-        if (!trusted)
+        if (!Trusted(realmUri))
         {
-            throw new RegistryException($"{apiHost} named the token realm {realmUri.GetLeftPart(UriPartial.Path)}, which is neither https nor the registry's own host; not following it");
+            throw new RegistryException($"{apiHost} named the token realm {realmUri.GetLeftPart(UriPartial.Path)}, which is neither https nor the registry's own address; not following it (on the registry's own host, mark the registry insecure or list the realm as its 'realm')");
         }
 
         var query = new StringBuilder();
@@ -162,6 +162,29 @@ internal sealed class RegistryAuthenticator(string apiHost, RegistryCredentials?
             : DefaultTokenLifetime;
         var margin = lifetime > ExpiryMargin * 3 ? ExpiryMargin : TimeSpan.Zero;
         return new CachedToken(value, time.GetUtcNow() + lifetime - margin);
+    }
+
+    private bool Trusted(Uri realm)
+    {
+        if (realm.Scheme == Uri.UriSchemeHttps)
+        {
+            return true;
+        }
+
+        if (realm.Scheme != Uri.UriSchemeHttp)
+        {
+            return false;
+        }
+
+        if (string.Equals(realm.Authority, apiHost, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        var registryHost = new Uri($"http://{apiHost}/").Host;
+        var sameHost = string.Equals(realm.Host, registryHost, StringComparison.OrdinalIgnoreCase);
+        var listed = trustedRealm is not null && string.Equals(realm.GetLeftPart(UriPartial.Path), trustedRealm.GetLeftPart(UriPartial.Path), StringComparison.OrdinalIgnoreCase);
+        return sameHost && (insecure || listed);
     }
 
     private static string TokenKey(AuthChallenge challenge, string scope) => $"{challenge.Realm}|{challenge.Service}|{scope}";

@@ -27,6 +27,21 @@ public sealed record RegistryEndpoint
 
     public long ChunkSize { get; init; } = DefaultChunkSize;
 
+    /// <summary>A token realm to trust over plain HTTP on the registry's own host (another port).</summary>
+    public Uri? Realm { get; init; }
+
+    /// <summary>Requests in flight to this registry at most (checks and streams); null = no cap.</summary>
+    public int? MaxRequests { get; init; }
+
+    /// <summary>Requests a second at most (a token bucket); null = no cap.</summary>
+    public double? RequestsPerSecond { get; init; }
+
+    /// <summary>Bytes a second, shared by every stream to or from this registry; null = no cap.</summary>
+    public long? Bandwidth { get; init; }
+
+    /// <summary>The HTTP proxy for this registry, over <c>HTTPS_PROXY</c> / <c>HTTP_PROXY</c> / <c>NO_PROXY</c>.</summary>
+    public Uri? Proxy { get; init; }
+
     /// <summary>The address the HTTP API answers on, which differs from the image host for Docker Hub.</summary>
     public string ApiHost => Host == Protocol.ImageReference.DockerHub ? "registry-1.docker.io" : Host;
 }

@@ -6,7 +6,10 @@ namespace SyncGateway.Registry.Transport;
 
 /// <summary>
 /// Builds the outbound HTTP stack for registries: no automatic redirects (the client decides where
-/// credentials may go), no decompression (blob bytes are hashed as served), no cookies.
+/// credentials may go), no decompression (blob bytes are hashed as served), no cookies. Proxies as
+/// an operator sets them: the registry's own <c>proxy</c>, else <c>HTTPS_PROXY</c>, <c>HTTP_PROXY</c>
+/// and <c>NO_PROXY</c> (plain HTTP goes through the proxy as absolute-form requests, HTTPS through
+/// a CONNECT tunnel).
 /// </summary>
 internal static class RegistryHttp
 {
@@ -18,7 +21,8 @@ internal static class RegistryHttp
             AllowAutoRedirect = false,
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
-            UseProxy = false,
+            UseProxy = true,
+            Proxy = endpoint.Proxy is { } proxy ? new WebProxy(proxy) { BypassProxyOnLocal = false } : null,
             ConnectTimeout = TimeSpan.FromSeconds(30),
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),

@@ -26,7 +26,7 @@ internal static class NativeConfigReader
         {
             var key = $"registries[{host}]";
             var entry = reader.Object(node, key) ?? [];
-            reader.AllowOnly(entry, key, "insecure", "username", "password", "passwordFile", "caFile", "chunkSize");
+            reader.AllowOnly(entry, key, "insecure", "username", "password", "passwordFile", "caFile", "chunkSize", "realm", "maxRequests", "requestsPerSecond", "bandwidth", "proxy");
             if (reader.RegistryHost(host, key) is not { } registry)
             {
                 continue;
@@ -56,6 +56,11 @@ internal static class NativeConfigReader
                 CaFile = caFile,
                 Credentials = Credentials.Read(reader, entry, key),
                 ChunkSize = chunkSize ?? RegistryEndpoint.DefaultChunkSize,
+                Realm = ReadUrl(reader, entry, "realm", key, registry),
+                MaxRequests = reader.Int(entry, "maxRequests", key, 1, 10_000),
+                RequestsPerSecond = ReadRate(reader, entry, key),
+                Bandwidth = ReadBandwidth(reader, entry, key),
+                Proxy = ReadUrl(reader, entry, "proxy", key, null),
             });
         }
 
@@ -215,6 +220,66 @@ internal static class NativeConfigReader
             TlsCertificate = tls is null ? null : reader.String(tls, "certificate", "gateway.tls"),
             TlsKey = tls is null ? null : reader.String(tls, "key", "gateway.tls"),
         };
+    }
+
+    /// <summary>An http(s) URL; with <paramref name="sameHostAs"/>, one on that registry's own host (a token realm).</summary>
+    private static Uri? ReadUrl(ConfigReader reader, JsonObject entry, string name, string key, string? sameHostAs)
+    {
+        var text = reader.String(entry, name, key);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || url.Host.Length == 0)
+        {
+            reader.Error(ConfigReader.Join(key, name), $"'{text}' is not an http:// or https:// URL");
+            return null;
+        }
+
+        if (sameHostAs is not null && !string.Equals(url.Host, new Uri($"http://{sameHostAs}/").Host, StringComparison.OrdinalIgnoreCase))
+        {
+            reader.Error(ConfigReader.Join(key, name), $"'{text}' is not on the registry's own host {sameHostAs}; a realm elsewhere must be https, and needs no listing");
+            return null;
+        }
+
+        return url;
+    }
+
+    private static double? ReadRate(ConfigReader reader, JsonObject entry, string key)
+    {
+        var text = reader.String(entry, "requestsPerSecond", key);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) || rate < 0 || double.IsInfinity(rate))
+        {
+            reader.Error(ConfigReader.Join(key, "requestsPerSecond"), $"'{text}' is not a number of requests a second (0 or more; 0 = no cap)");
+            return null;
+        }
+
+        return rate == 0 ? null : rate;
+    }
+
+    /// <summary><c>50MiB/s</c>, <c>800KiB/s</c>, <c>1GiB/s</c> or bytes a second; 0 = no cap.</summary>
+    private static long? ReadBandwidth(ConfigReader reader, JsonObject entry, string key)
+    {
+        var text = reader.String(entry, "bandwidth", key);
+        if (text is null)
+        {
+            return null;
+        }
+
+        var size = text.EndsWith("/s", StringComparison.Ordinal) ? ParseSize(text[..^2]) : ParseSize(text);
+        if (size is null)
+        {
+            reader.Error(ConfigReader.Join(key, "bandwidth"), $"'{text}' is not a bandwidth (bytes a second, or with KiB/s, MiB/s or GiB/s, e.g. 50MiB/s)");
+            return null;
+        }
+
+        return size == 0 ? null : size;
     }
 
     private static long? ParseSize(string text)
