@@ -32,6 +32,9 @@ internal static partial class ReplicatorLog
     [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "{Registry} does not honour cross-repository mounts; blobs are checked with HEAD before they are uploaded there")]
     public static partial void MountsIgnored(ILogger logger, string registry);
 
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "The upload of {Digest} to {Repository} was resumed {Resumes} time(s) instead of starting over")]
+    public static partial void UploadResumed(ILogger logger, string digest, string repository, int resumes);
+
     [LoggerMessage(EventId = 1009, Level = LogLevel.Debug, Message = "Blob {Digest} ({Size} bytes) {Action} in {Repository}")]
     public static partial void Blob(ILogger logger, string digest, long size, string action, string repository);
 }

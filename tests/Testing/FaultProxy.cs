@@ -65,6 +65,7 @@ public sealed class FaultProxy : IAsyncDisposable
         var port = RegistryProcess.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var proxy = new FaultProxy(app, target, port);

@@ -40,11 +40,14 @@ public sealed class BlobReader
         return true;
     }
 
-    /// <summary>Opens a blob for reading, from its start; the stream resumes where a dropped download stopped.</summary>
-    public async Task<Stream> OpenAsync(string repository, Descriptor blob, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens a blob for reading from <paramref name="offset"/> (a Range request past 0); the stream
+    /// resumes where a dropped download stopped.
+    /// </summary>
+    public async Task<Stream> OpenAsync(string repository, Descriptor blob, CancellationToken cancellationToken, long offset = 0)
     {
-        var first = await OpenAtAsync(repository, blob.Digest, 0, cancellationToken).ConfigureAwait(false);
-        return new ResumingStream(first, blob.Size, (offset, ct) => OpenAtAsync(repository, blob.Digest, offset, ct), Resumes);
+        var first = await OpenAtAsync(repository, blob.Digest, offset, cancellationToken).ConfigureAwait(false);
+        return new ResumingStream(first, blob.Size, (at, ct) => OpenAtAsync(repository, blob.Digest, at, ct), Resumes, offset);
     }
 
     private async Task<Stream> OpenAtAsync(string repository, Digest digest, long offset, CancellationToken cancellationToken)

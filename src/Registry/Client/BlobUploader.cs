@@ -46,22 +46,29 @@ public sealed class BlobUploader
     }
 
     /// <summary>
-    /// Sends a blob's content to an upload session. <paramref name="content"/> must yield exactly the
-    /// blob (a <see cref="VerifyingStream"/> makes sure of that).
+    /// Sends a blob's content to an upload session, verified on the way (size and digest: the last
+    /// bytes go only when both match). <paramref name="open"/> opens the source at an offset. Blobs
+    /// up to the endpoint's chunk size go in one streamed PUT (a failure repeats the whole unit);
+    /// larger ones go in PATCH chunks, and a chunk that fails (a reset, a 5xx, a proxy timeout, an
+    /// expired token) is resumed: the session is asked where it stands, the source is read again from
+    /// there, and the upload goes on. Only a session the registry has forgotten starts over.
+    /// Returns how many times the upload resumed.
     /// </summary>
-    public async Task CompleteAsync(string repository, Uri location, Descriptor blob, Stream content, CancellationToken cancellationToken)
+    public async Task<int> UploadAsync(string repository, Uri location, Descriptor blob, Func<long, CancellationToken, Task<Stream>> open, CancellationToken cancellationToken)
     {
         var operation = $"upload blob {blob.Digest} to {_transport.Endpoint.Host}/{repository}";
         var scope = RegistryScopes.Push(repository);
-        if (blob.Size > _transport.Endpoint.ChunkSize)
+        if (blob.Size <= _transport.Endpoint.ChunkSize)
         {
-            await SendChunksAsync(location, blob, content, scope, operation, cancellationToken).ConfigureAwait(false);
-            return;
+            await using var content = new VerifyingStream(await open(0, cancellationToken).ConfigureAwait(false), blob);
+            using var put = new HttpRequestMessage(HttpMethod.Put, RegistryTransport.WithDigest(location, blob.Digest)) { Content = Body(content, blob.Size) };
+            using var answer = await _transport.SendAsync(put, scope, operation, cancellationToken).ConfigureAwait(false);
+            await _transport.EnsureCreatedAsync(answer, operation, cancellationToken).ConfigureAwait(false);
+            return 0;
         }
 
-        using var put = new HttpRequestMessage(HttpMethod.Put, RegistryTransport.WithDigest(location, blob.Digest)) { Content = Body(content, blob.Size) };
-        using var answer = await _transport.SendAsync(put, scope, operation, cancellationToken).ConfigureAwait(false);
-        await _transport.EnsureCreatedAsync(answer, operation, cancellationToken).ConfigureAwait(false);
+        var upload = new ChunkedUpload(_transport, location, blob, open, scope, operation);
+        return await upload.SendAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Cancels an upload session that will not be completed, so the registry can forget it.</summary>
@@ -79,38 +86,7 @@ public sealed class BlobUploader
         }
     }
 
-    private async Task SendChunksAsync(Uri location, Descriptor blob, Stream content, string scope, string operation, CancellationToken cancellationToken)
-    {
-        var chunkSize = _transport.Endpoint.ChunkSize;
-        for (long offset = 0; offset < blob.Size;)
-        {
-            var length = Math.Min(chunkSize, blob.Size - offset);
-            using var chunk = new SliceStream(content, length);
-            using var patch = new HttpRequestMessage(HttpMethod.Patch, location) { Content = Body(chunk, length) };
-            patch.Content.Headers.TryAddWithoutValidation("Content-Range", $"{offset}-{offset + length - 1}");
-            using var answer = await _transport.SendAsync(patch, scope, operation, cancellationToken).ConfigureAwait(false);
-            if (answer.StatusCode != HttpStatusCode.Accepted)
-            {
-                await _transport.EnsureSuccessAsync(answer, operation, cancellationToken).ConfigureAwait(false);
-                throw new RegistryException($"{operation}: chunk at {offset} got {(int)answer.StatusCode}", answer.StatusCode);
-            }
-
-            location = RegistryTransport.ResolveLocation(answer, operation);
-            offset += length;
-        }
-
-        // The chunks end exactly at the blob's size; reading on lets the verifier check the end.
-        if (await content.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false) != 0)
-        {
-            throw new DigestMismatchException(blob.Digest, $"blob {blob.Digest} is longer than its {blob.Size} bytes");
-        }
-
-        using var close = new HttpRequestMessage(HttpMethod.Put, RegistryTransport.WithDigest(location, blob.Digest));
-        using var closed = await _transport.SendAsync(close, scope, operation, cancellationToken).ConfigureAwait(false);
-        await _transport.EnsureCreatedAsync(closed, operation, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static StreamContent Body(Stream content, long length)
+    internal static StreamContent Body(Stream content, long length)
     {
         var body = new StreamContent(content, BufferSize);
         body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");

@@ -3,12 +3,13 @@ namespace SyncGateway.Registry.Streams;
 /// <summary>
 /// Reads a blob download to its end, reopening it at the current offset (an HTTP Range request)
 /// when the connection drops, a bounded number of times. A layer of gigabytes is not started
-/// over because one connection was reset near its end.
+/// over because one connection was reset near its end. <paramref name="start"/> is where the first
+/// stream begins (an upload that resumes reads the source from there).
 /// </summary>
-internal sealed class ResumingStream(Stream first, long length, Func<long, CancellationToken, Task<Stream>> reopen, int maxResumes) : ReadOnlyStream
+internal sealed class ResumingStream(Stream first, long length, Func<long, CancellationToken, Task<Stream>> reopen, int maxResumes, long start = 0) : ReadOnlyStream
 {
     private Stream _current = first;
-    private long _position;
+    private long _position = start;
     private int _resumes;
 
     public override long Length => length;

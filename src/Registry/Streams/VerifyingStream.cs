@@ -18,12 +18,26 @@ public sealed class VerifyingStream : ReadOnlyStream
     private bool _verified;
 
     public VerifyingStream(Stream inner, Descriptor expected, bool leaveOpen = false)
+        : this(inner, expected, IncrementalHash.CreateHash(expected.Digest.HashAlgorithm), 0, leaveOpen)
+    {
+    }
+
+    /// <summary>
+    /// Continues a verification that stopped at <paramref name="position"/> with the hash of the bytes
+    /// before it (<see cref="Checkpoint"/>): an upload resumed from there reads the rest of the content.
+    /// The stream owns <paramref name="state"/>.
+    /// </summary>
+    internal VerifyingStream(Stream inner, Descriptor expected, IncrementalHash state, long position, bool leaveOpen = false)
     {
         _inner = inner;
         _expected = expected;
         _leaveOpen = leaveOpen;
-        _hash = IncrementalHash.CreateHash(expected.Digest.HashAlgorithm);
+        _hash = state;
+        _position = position;
     }
+
+    /// <summary>The hash of every byte read so far, to continue from this position later.</summary>
+    internal (long Position, IncrementalHash State) Checkpoint() => (_position, _hash.Clone());
 
     public override long Length => _expected.Size;
 

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using SyncGateway.Registry.Client;
 using SyncGateway.Registry.Errors;
 using SyncGateway.Registry.Protocol;
-using SyncGateway.Registry.Streams;
 using SyncGateway.Replicator.Records;
 using SyncGateway.Replicator.Retries;
 using SyncGateway.Replicator.Tasks;
@@ -174,9 +173,16 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
         stats.InFlight(+1);
         try
         {
-            var download = await source.Blobs.OpenAsync(sourceRepository.Repository, blob, cancellationToken).ConfigureAwait(false);
-            await using var verifying = new VerifyingStream(new CountingStream(download, stats), blob);
-            await destination.Uploads.CompleteAsync(target, session, blob, verifying, cancellationToken).ConfigureAwait(false);
+            var resumes = await destination.Uploads.UploadAsync(
+                target,
+                session,
+                blob,
+                async (offset, ct) => new CountingStream(await source.Blobs.OpenAsync(sourceRepository.Repository, blob, ct, offset).ConfigureAwait(false), stats),
+                cancellationToken).ConfigureAwait(false);
+            if (resumes > 0)
+            {
+                ReplicatorLog.UploadResumed(logger, blob.Digest.ToString(), destinationRepository.Name, resumes);
+            }
         }
         catch
         {
