@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using SyncGateway.Gateway.Logging;
+using SyncGateway.Gateway.Metrics;
 using SyncGateway.Gateway.Options;
 using SyncGateway.Registry.Auth;
 using SyncGateway.Registry.Client;
@@ -99,7 +100,11 @@ internal static class SyncCommand
             builder.AddProvider(new TextWriterLoggerProvider(logFile ?? console.Error, live ? LogLevel.Warning : LogLevel.Information, time));
         });
 
-        using var registries = new RegistryClientPool(configuration.Registries, time, DockerConfigCredentials.Load(DockerConfigCredentials.DefaultPath()));
+        using var registries = new RegistryClientPool(
+            configuration.Registries,
+            time,
+            DockerConfigCredentials.Load(DockerConfigCredentials.DefaultPath()),
+            new RegistryLimitReporter(configuration, loggers.CreateLogger("SyncGateway.Registries")));
         using var records = options.RecordsPath is null ? null : RecordStore.Open(options.RecordsPath, time);
         using var engine = new ReplicationEngine(options, records, time, loggers);
 

@@ -22,6 +22,7 @@ internal sealed partial class LiveConfiguration : IHostedService, IDisposable
     private readonly string _path;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ILogger _limitsLogger;
     private readonly Lock _reloadGate = new();
     private volatile ConfigurationGeneration _current;
     private FileSystemWatcher? _watcher;
@@ -33,6 +34,7 @@ internal sealed partial class LiveConfiguration : IHostedService, IDisposable
         _path = Path.GetFullPath(path);
         _time = time;
         _logger = loggers.CreateLogger("SyncGateway.Configuration");
+        _limitsLogger = loggers.CreateLogger("SyncGateway.Registries");
         Gateway = initial.Gateway!;
         _current = Build(initial);
     }
@@ -139,7 +141,7 @@ internal sealed partial class LiveConfiguration : IHostedService, IDisposable
             configuration.Registries,
             _time,
             DockerConfigCredentials.Load(DockerConfigCredentials.DefaultPath()),
-            ReplicationMetrics.RateLimitObserver(configuration));
+            new RegistryLimitReporter(configuration, _limitsLogger));
         return new ConfigurationGeneration(configuration, registries, new MirrorMap(configuration.Rules, Gateway.Source!, Gateway.Mirror));
     }
 

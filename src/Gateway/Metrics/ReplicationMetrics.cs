@@ -36,10 +36,6 @@ internal sealed class ReplicationMetrics : IReplicationMetrics
     public static readonly Gauge LastPoll = Prometheus.Metrics.CreateGauge(
         "syncgateway_replicator_last_poll_timestamp_seconds", "When every rule was last reconciled successfully (Unix time).");
 
-    public static readonly Gauge RateLimitRemaining = Prometheus.Metrics.CreateGauge(
-        "syncgateway_registry_rate_limit_remaining", "Requests an upstream registry says are left (RateLimit-Remaining), by registry host.",
-        new GaugeConfiguration { LabelNames = ["registry"] });
-
     public static void Initialize(SyncConfiguration configuration)
     {
         foreach (var action in Enum.GetValues<BlobAction>())
@@ -58,23 +54,7 @@ internal sealed class ReplicationMetrics : IReplicationMetrics
             Retries.WithLabels(reason.Label());
         }
 
-        foreach (var host in configuration.Registries.Select(r => r.Host).Distinct())
-        {
-            RateLimitRemaining.WithLabels(host);
-        }
-    }
-
-    /// <summary>Records a registry's remaining rate limit, for hosts the configuration names only.</summary>
-    public static Action<string, double> RateLimitObserver(SyncConfiguration configuration)
-    {
-        var hosts = configuration.Registries.Select(r => r.Host).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        return (host, remaining) =>
-        {
-            if (hosts.Contains(host))
-            {
-                RateLimitRemaining.WithLabels(host).Set(remaining);
-            }
-        };
+        RegistryLimitReporter.Initialize(configuration);
     }
 
     public void Blob(BlobAction action, long bytes)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using SyncGateway.Registry.Auth;
+using SyncGateway.Registry.Limits;
 using SyncGateway.Registry.Transport;
 
 namespace SyncGateway.Registry.Client;
@@ -15,7 +16,7 @@ public sealed class RegistryClientPool(
     IEnumerable<RegistryEndpoint> endpoints,
     TimeProvider time,
     IReadOnlyDictionary<string, RegistryCredentials>? dockerLogins = null,
-    Action<string, double>? rateLimitObserved = null) : IDisposable
+    IRegistryLimitObserver? limitObserver = null) : IDisposable
 {
     private readonly Func<RegistryEndpoint, HttpMessageHandler>? _connections;
     private readonly RegistryEndpoint[] _endpoints = endpoints.OrderByDescending(e => e.Prefix.Length).ToArray();
@@ -44,7 +45,7 @@ public sealed class RegistryClientPool(
         var key = endpoint.Prefix;
         return _clients.GetOrAdd(key, _ => new Lazy<(RegistryClient, RegistryPipeline)>(() =>
         {
-            var pipeline = new RegistryPipeline(endpoint, time, rateLimitObserved, _connections?.Invoke(endpoint));
+            var pipeline = new RegistryPipeline(endpoint, time, limitObserver, _connections?.Invoke(endpoint));
             return (new RegistryClient(endpoint, pipeline, time), pipeline);
         })).Value.Client;
     }

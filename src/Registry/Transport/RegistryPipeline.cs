@@ -1,11 +1,12 @@
 using SyncGateway.Registry.Auth;
+using SyncGateway.Registry.Limits;
 
 namespace SyncGateway.Registry.Transport;
 
 /// <summary>
 /// The outbound stack of one registry endpoint, built once: the connection pool at the bottom,
-/// then what every request to the registry shares, as handlers (rate-limit headers, the scheme of
-/// an <c>insecure</c> registry, authentication). The replicator's clients and the gateway's
+/// then what every request to the registry shares, as handlers (the scheme of an <c>insecure</c>
+/// registry, the registry's limits, authentication). The replicator's clients and the gateway's
 /// forwarder send through the same stack; feature code never sees a token.
 /// </summary>
 internal sealed class RegistryPipeline : IDisposable
@@ -14,19 +15,17 @@ internal sealed class RegistryPipeline : IDisposable
     private readonly HttpClient _tokens;
 
     /// <summary>Builds the stack; <paramref name="connections"/> replaces the connection pool at its bottom (tests script the answers there).</summary>
-    public RegistryPipeline(RegistryEndpoint endpoint, TimeProvider time, Action<string, double>? rateLimitObserved, HttpMessageHandler? connections = null)
+    public RegistryPipeline(RegistryEndpoint endpoint, TimeProvider time, IRegistryLimitObserver? observer, HttpMessageHandler? connections = null)
     {
         _connections = connections ?? RegistryHttp.CreateHandler(endpoint);
         HttpMessageHandler inner = _connections;
-        if (rateLimitObserved is not null)
-        {
-            inner = new RateLimitHandler(endpoint.Host, rateLimitObserved) { InnerHandler = inner };
-        }
-
         if (endpoint.Insecure)
         {
             inner = new SchemeHandler(endpoint.ApiHost) { InnerHandler = inner };
         }
+
+        Limits = new RegistryLimits(endpoint, time, observer);
+        inner = new LimitHandler(Limits) { InnerHandler = inner };
 
         // Token requests go to the realm, wherever it is: through the same connections, without the registry's own handlers.
         _tokens = new HttpClient(_connections, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
@@ -36,6 +35,8 @@ internal sealed class RegistryPipeline : IDisposable
         Client = new HttpClient(Handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         Invoker = new HttpMessageInvoker(Handler, disposeHandler: false);
     }
+
+    public RegistryLimits Limits { get; }
 
     /// <summary>The registry's API root, <c>https://host/v2/</c>; an <c>insecure</c> registry's scheme is settled below.</summary>
     public Uri BaseUri { get; }
