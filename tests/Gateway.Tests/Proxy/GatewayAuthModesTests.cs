@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using SyncGateway.Gateway.Tests.Cli;
 using SyncGateway.Testing;
@@ -73,7 +71,7 @@ public sealed class GatewayAuthModesTests
         using var workspace = new Workspace();
         using var seeder = new ImageSeeder(source.Host);
         var image = await seeder.PushImageAsync("lib/app", "1", [ImageSeeder.GzipBytes(5000, 420)]);
-        var (certificate, key) = WriteSelfSignedCertificate(workspace);
+        var (certificate, key) = SelfSignedCertificate.Write(workspace.Folder);
         await using var gateway = await RunningGateway.StartAsync(workspace, source.Host, mirror.Host, ["lib/app"], tls: (certificate, key));
 
         Assert.Equal(image.Digest, await Skopeo.ManifestDigestAsync($"{gateway.Host}/lib/app:1"));
@@ -99,16 +97,5 @@ public sealed class GatewayAuthModesTests
         var line = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         return line.Trim() + "\n";
-    }
-
-    private static (string Certificate, string Key) WriteSelfSignedCertificate(Workspace workspace)
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-        return (workspace.Write("gateway.crt", certificate.ExportCertificatePem()), workspace.Write("gateway.key", key.ExportPkcs8PrivateKeyPem()));
     }
 }
