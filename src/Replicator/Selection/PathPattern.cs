@@ -14,8 +14,9 @@ namespace SyncGateway.Replicator.Selection;
 /// <c>app-*</c> matches <c>app-web</c>), and <c>**</c>, which must be a whole component, matches
 /// one or more whole components, as in <see cref="RepositoryPattern"/> (<c>team/**</c> matches
 /// <c>team/x</c> and <c>team/x/y</c>, not <c>team</c>; <c>**/app</c> does not match <c>app</c>).
-/// Other characters match themselves; only those of repository names may appear. A
-/// <c>/regex/</c> must match the whole path (it is anchored at both ends).
+/// Other characters match themselves; only those of repository names may appear. A glob covers
+/// the whole path; a <c>/regex/</c> matches anywhere in it unless it anchors itself, as in
+/// ARCHITECTURE.md's <c>/^svc-/</c> (paths starting with <c>svc-</c>).
 /// </remarks>
 public sealed partial class PathPattern
 {
@@ -46,7 +47,7 @@ public sealed partial class PathPattern
         {
             try
             {
-                pattern = new PathPattern(text, new Regex($"^(?:{text[1..^1]})\\z", RegexOptions.CultureInvariant, MatchTimeout));
+                pattern = new PathPattern(text, new Regex(text[1..^1], RegexOptions.CultureInvariant, MatchTimeout));
                 error = null;
                 return true;
             }

@@ -36,15 +36,15 @@ public sealed class RepositoryFilterTests
     }
 
     [Theory]
-    [InlineData("/svc-.*/", "svc-a", true)]
-    [InlineData("/svc-.*/", "my-svc-a", false)]
-    [InlineData("/svc-.*/", "svc-a/b", true)]
-    [InlineData("/svc-/", "svc-a", false)]
-    [InlineData("/a|b/", "b", true)]
-    [InlineData("/a|b/", "ab", false)]
-    [InlineData("/[^/]+/", "app", true)]
-    [InlineData("/[^/]+/", "team/app", false)]
-    public void Regex_MustMatchTheWholePath(string regex, string path, bool expected)
+    [InlineData("/^svc-/", "svc-a", true)]
+    [InlineData("/^svc-/", "my-svc-a", false)]
+    [InlineData("/svc-/", "my-svc-a", true)]
+    [InlineData("/^svc-.*$/", "svc-a/b", true)]
+    [InlineData("/^(a|b)$/", "b", true)]
+    [InlineData("/^(a|b)$/", "ab", false)]
+    [InlineData("/^[^/]+$/", "app", true)]
+    [InlineData("/^[^/]+$/", "team/app", false)]
+    public void Regex_MatchesAnywhere_UnlessItAnchorsItself(string regex, string path, bool expected)
     {
         var pattern = Pattern(regex);
 
