@@ -35,6 +35,9 @@ internal static partial class ReplicatorLog
     [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "The upload of {Digest} to {Repository} was resumed {Resumes} time(s) instead of starting over")]
     public static partial void UploadResumed(ILogger logger, string digest, string repository, int resumes);
 
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Conflict {Source} -> {Destination}: the destination is at {DestinationDigest}, the source at {SourceDigest}; left alone (overwrite is off)")]
+    public static partial void Conflict(ILogger logger, string source, string destination, string destinationDigest, string sourceDigest);
+
     [LoggerMessage(EventId = 1009, Level = LogLevel.Debug, Message = "Blob {Digest} ({Size} bytes) {Action} in {Repository}")]
     public static partial void Blob(ILogger logger, string digest, long size, string action, string repository);
 }

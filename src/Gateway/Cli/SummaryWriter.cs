@@ -12,9 +12,24 @@ internal static class SummaryWriter
     {
         var stats = summary.Stats;
         var failed = summary.Failed.ToList();
+        var conflicts = summary.Conflicts.ToList();
         var text = new StringBuilder()
-            .AppendLine($"Synced {summary.Synced}, already in sync {summary.AlreadyInSync}, failed {failed.Count}, failed to generate {summary.PlanFailures.Count} ({summary.Results.Count} images in {summary.Duration.TotalSeconds:0.0}s)")
+            .AppendLine($"Synced {summary.Synced}, already in sync {summary.AlreadyInSync}, failed {failed.Count}, failed to generate {summary.PlanFailures.Count}, conflicts {conflicts.Count} ({summary.Results.Count} images in {summary.Duration.TotalSeconds:0.0}s)")
             .AppendLine($"Blobs: copied {stats.BlobsCopied} ({Bytes.Format(stats.BytesCopied)}), mounted {stats.BlobsMounted} ({Bytes.Format(stats.BytesMounted)}), skipped {stats.BlobsSkipped} ({Bytes.Format(stats.BytesSkipped)}); manifests pushed {stats.ManifestsPushed}; retries {stats.Retries}");
+        foreach (var (rule, matched) in summary.PatternMatches)
+        {
+            text.AppendLine($"Pattern {rule}: {matched} repositories matched");
+        }
+
+        if (conflicts.Count > 0)
+        {
+            text.AppendLine("Conflicts (destination tags left alone):");
+            foreach (var result in conflicts)
+            {
+                text.AppendLine($"  {result.Task.Source} -> {result.Task.Destination}: {result.Error}");
+            }
+        }
+
         if (failed.Count > 0)
         {
             text.AppendLine("Failed images:");
@@ -40,6 +55,11 @@ internal static class SummaryWriter
     public static async Task WritePlanAsync(TextWriter writer, Plan plan)
     {
         var text = new StringBuilder().AppendLine($"Plan: {plan.Tasks.Count} images (dry run: nothing is copied)");
+        foreach (var (rule, matched) in plan.PatternMatches)
+        {
+            text.AppendLine($"  pattern {rule}: {matched} repositories matched");
+        }
+
         foreach (var task in plan.Tasks)
         {
             text.AppendLine($"  {task.Source} -> {task.Destination}");
@@ -52,6 +72,13 @@ internal static class SummaryWriter
 
         await writer.WriteAsync(text.ToString()).ConfigureAwait(false);
         await writer.FlushAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>One <c>source destination digest</c> line per image (skopeo's <c>--digestfile</c>, for every image).</summary>
+    public static async Task WriteDigestsAsync(string path, IEnumerable<TaskResult> results)
+    {
+        var lines = results.Where(r => r.Digest is not null).Select(r => $"{r.Task.Source} {r.Task.Destination} {r.Digest}");
+        await File.WriteAllLinesAsync(path, lines).ConfigureAwait(false);
     }
 
     /// <summary>

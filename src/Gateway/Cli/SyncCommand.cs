@@ -5,7 +5,6 @@ using SyncGateway.Gateway.Metrics;
 using SyncGateway.Gateway.Options;
 using SyncGateway.Registry.Auth;
 using SyncGateway.Registry.Client;
-using SyncGateway.Replicator.Configuration;
 using SyncGateway.Replicator.Copying;
 using SyncGateway.Replicator.Engine;
 using SyncGateway.Replicator.Records;
@@ -20,27 +19,24 @@ namespace SyncGateway.Gateway.Cli;
 /// </summary>
 internal static class SyncCommand
 {
-    private static readonly Option<string?> Config = new("--config", "-c") { Description = "configuration file: image-syncer's (auth + images) or the native syncgateway.yaml" };
-    private static readonly Option<string?> Auth = new("--auth") { Description = "image-syncer auth file (registry -> credentials), with --images" };
-    private static readonly Option<string?> Images = new("--images") { Description = "image-syncer images file (source -> destination)" };
     private static readonly Option<string[]> Os = new("--os") { Description = "copy only these OSes of a multi-arch index (rewrites the index: its digest changes)", AllowMultipleArgumentsPerToken = true };
     private static readonly Option<string[]> Arch = new("--arch") { Description = "copy only these architectures of a multi-arch index (rewrites the index: its digest changes)", AllowMultipleArgumentsPerToken = true };
     private static readonly Option<bool> Force = new("--force") { Description = "push manifests even when the destination already has the digest" };
     private static readonly Option<string?> Log = new("--log") { Description = "write log lines to this file instead of the terminal" };
-    private static readonly Option<string?> DefaultRegistry = new("--registry") { Description = "registry for an empty destination (env DEFAULT_REGISTRY)" };
-    private static readonly Option<string?> DefaultNamespace = new("--namespace") { Description = "namespace for an empty destination (env DEFAULT_NAMESPACE)" };
     private static readonly Option<string?> SuccessOutput = new("--output-success-images") { Description = "write the images that synced to this file" };
     private static readonly Option<string?> FailedOutput = new("--output-failed-images") { Description = "write the images that failed to this file, to retry them with --images" };
     private static readonly Option<string> OutputFormat = new("--output-images-format") { Description = "yaml or json", DefaultValueFactory = _ => "yaml" };
     private static readonly Option<bool> DryRun = new("--dry-run") { Description = "print the plan and touch nothing" };
+    private static readonly Option<bool> NoOverwrite = new("--no-overwrite") { Description = "leave a destination tag that has another digest alone, as a conflict (overwrite: false for every rule)" };
+    private static readonly Option<string?> DigestsOutput = new("--output-digests") { Description = "write 'source destination digest' for every image synced or found in sync" };
 
     public static Command Create(CliConsole console)
     {
         OutputFormat.AcceptOnlyFromAmong("yaml", "json");
         var command = new Command("sync", "Copy every image the rules name to its destinations, then exit")
         {
-            Config, Auth, Images, CommonOptions.Proc, CommonOptions.Retries, Os, Arch, Force, Log, DefaultRegistry, DefaultNamespace,
-            SuccessOutput, FailedOutput, OutputFormat, CommonOptions.Records, DryRun,
+            CommonOptions.Config, CommonOptions.Auth, CommonOptions.Images, CommonOptions.Proc, CommonOptions.Retries, Os, Arch, Force, Log, CommonOptions.DefaultRegistry, CommonOptions.DefaultNamespace,
+            SuccessOutput, FailedOutput, OutputFormat, CommonOptions.Records, DryRun, NoOverwrite, DigestsOutput,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, console, cancellationToken));
         return command;
@@ -60,25 +56,14 @@ internal static class SyncCommand
             return ExitCodes.BadConfiguration;
         }
 
-        SyncConfiguration configuration;
-        try
+        if (await CommonOptions.LoadAsync(parse, console.Error).ConfigureAwait(false) is not { } configuration)
         {
-            configuration = ConfigurationLoader.Load(
-                new ConfigurationSources
-                {
-                    ConfigFile = parse.GetValue(Config),
-                    AuthFile = parse.GetValue(Auth),
-                    ImagesFile = parse.GetValue(Images),
-                    Defaults = new SyncDefaults(
-                        parse.GetValue(DefaultRegistry) ?? Environment.GetEnvironmentVariable("DEFAULT_REGISTRY"),
-                        parse.GetValue(DefaultNamespace) ?? Environment.GetEnvironmentVariable("DEFAULT_NAMESPACE")),
-                },
-                Environment.GetEnvironmentVariable);
-        }
-        catch (ConfigurationException ex)
-        {
-            await console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
             return ExitCodes.BadConfiguration;
+        }
+
+        if (parse.GetValue(NoOverwrite))
+        {
+            configuration = CommonOptions.WithoutOverwrite(configuration);
         }
 
         var options = CommonOptions.ToSyncOptions(parse, configuration) with
@@ -110,7 +95,7 @@ internal static class SyncCommand
 
         if (parse.GetValue(DryRun))
         {
-            var plan = await engine.PlanAsync(configuration.Rules, registries, cancellationToken).ConfigureAwait(false);
+            var plan = await engine.PlanAsync(configuration, registries, cancellationToken).ConfigureAwait(false);
             await SummaryWriter.WritePlanAsync(console.Out, plan).ConfigureAwait(false);
             return plan.Failures.Count == 0 ? ExitCodes.Success : ExitCodes.SomeFailed;
         }
@@ -119,19 +104,24 @@ internal static class SyncCommand
         SyncSummary summary;
         await using (var display = new ProgressDisplay(console.Error, stats, time, live))
         {
-            summary = await engine.RunAsync(configuration.Rules, registries, stats, display, cancellationToken).ConfigureAwait(false);
+            summary = await engine.RunAsync(configuration, registries, stats, display, cancellationToken).ConfigureAwait(false);
         }
 
         await SummaryWriter.WriteAsync(console.Out, summary).ConfigureAwait(false);
         var format = parse.GetValue(OutputFormat)!;
         if (parse.GetValue(SuccessOutput) is { } successFile)
         {
-            await SummaryWriter.WriteImagesAsync(successFile, summary.Results.Where(r => r.Status != SyncStatus.Failed), format).ConfigureAwait(false);
+            await SummaryWriter.WriteImagesAsync(successFile, summary.Results.Where(r => r.Status is SyncStatus.Synced or SyncStatus.AlreadyInSync), format).ConfigureAwait(false);
         }
 
         if (parse.GetValue(FailedOutput) is { } failedFile)
         {
             await SummaryWriter.WriteFailedImagesAsync(failedFile, summary, format).ConfigureAwait(false);
+        }
+
+        if (parse.GetValue(DigestsOutput) is { } digestsFile)
+        {
+            await SummaryWriter.WriteDigestsAsync(digestsFile, summary.Results.Where(r => r.Status is SyncStatus.Synced or SyncStatus.AlreadyInSync)).ConfigureAwait(false);
         }
 
         return summary.ExitCode;

@@ -11,6 +11,7 @@ public static class SyncGatewayCli
         {
             SyncCommand.Create(console),
             ServeCommand.Create(console),
+            VerifyCommand.Create(console),
             ProbeCommand.Create(console),
         };
 

@@ -142,7 +142,7 @@ internal sealed partial class LiveConfiguration : IHostedService, IDisposable
             _time,
             DockerConfigCredentials.Load(DockerConfigCredentials.DefaultPath()),
             new RegistryLimitReporter(configuration, _limitsLogger));
-        return new ConfigurationGeneration(configuration, registries, new MirrorMap(configuration.Rules, Gateway.Source!, Gateway.Mirror));
+        return new ConfigurationGeneration(configuration, registries, new MirrorMap(configuration, Gateway.Source!, Gateway.Mirror));
     }
 
     private static partial class Log

@@ -6,14 +6,23 @@ namespace SyncGateway.Gateway.Live;
 /// Which repository of the mirror registry holds each repository of the source: a rule whose
 /// source is <c>gateway.source/R</c> and one of whose destinations is on <c>gateway.mirror</c>
 /// makes that destination the mirror of R. A repository without such a rule is served from the
-/// source only.
+/// source only. A pattern rule on <c>gateway.source</c> mirrors every repository it takes.
 /// </summary>
 internal sealed class MirrorMap
 {
     private readonly Dictionary<string, string> _mirrors = new(StringComparer.Ordinal);
+    private readonly IReadOnlyList<PatternRule> _patterns = [];
+    private readonly string? _mirror;
+
+    public MirrorMap(SyncConfiguration configuration, string source, string? mirror)
+        : this(configuration.Rules, source, mirror)
+    {
+        _patterns = configuration.PatternRules.Where(p => string.Equals(p.Registry, source, StringComparison.OrdinalIgnoreCase)).ToList();
+    }
 
     public MirrorMap(IEnumerable<SyncRule> rules, string source, string? mirror)
     {
+        _mirror = mirror;
         if (mirror is null)
         {
             return;
@@ -29,5 +38,22 @@ internal sealed class MirrorMap
         }
     }
 
-    public string? Find(string repository) => _mirrors.GetValueOrDefault(repository);
+    public string? Find(string repository)
+    {
+        if (_mirrors.TryGetValue(repository, out var mirrored) || _mirror is null)
+        {
+            return mirrored;
+        }
+
+        foreach (var pattern in _patterns.Where(p => p.Takes(repository)))
+        {
+            var destination = pattern.Expand(repository, out _)?.Destinations.FirstOrDefault(d => d.Repository.Registry == _mirror);
+            if (destination is not null)
+            {
+                return destination.Repository.Repository;
+            }
+        }
+
+        return null;
+    }
 }

@@ -9,5 +9,5 @@ namespace SyncGateway.Gateway.Replication;
 internal sealed class LocalReplicationEvents(LiveConfiguration live, ReplicationQueue queue) : IReplicationEvents
 {
     public Task<int> PublishAsync(ImageReference image, string cause, CancellationToken cancellationToken) =>
-        queue.EnqueueAsync(RuleTasks.TasksForImage(live.Configuration.Rules, image), cause, cancellationToken);
+        queue.EnqueueAsync(RuleTasks.TasksForImage(live.Configuration, image), cause, cancellationToken);
 }

@@ -6,9 +6,9 @@ namespace SyncGateway.Gateway.Replication;
 internal sealed class ReconcileState
 {
     private readonly Lock _gate = new();
-    private (DateTimeOffset At, int Synced, int InSync, int Failed)? _last;
+    private (DateTimeOffset At, int Synced, int InSync, int Failed, int Conflicts)? _last;
 
-    public (DateTimeOffset At, int Synced, int InSync, int Failed)? Last
+    public (DateTimeOffset At, int Synced, int InSync, int Failed, int Conflicts)? Last
     {
         get
         {
@@ -23,7 +23,7 @@ internal sealed class ReconcileState
     {
         lock (_gate)
         {
-            _last = (at, summary.Synced, summary.AlreadyInSync, summary.Failed.Count() + summary.PlanFailures.Count);
+            _last = (at, summary.Synced, summary.AlreadyInSync, summary.Failed.Count() + summary.PlanFailures.Count, summary.Conflicts.Count());
         }
     }
 }

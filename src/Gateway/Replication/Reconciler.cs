@@ -23,7 +23,7 @@ internal sealed partial class Reconciler(LiveConfiguration live, ReplicationEngi
             try
             {
                 using var lease = live.Lease();
-                var summary = await engine.RunAsync(lease.Generation.Configuration.Rules, lease.Generation.Registries, stats, null, stoppingToken).ConfigureAwait(false);
+                var summary = await engine.RunAsync(lease.Generation.Configuration, lease.Generation.Registries, stats, null, stoppingToken).ConfigureAwait(false);
                 state.Completed(summary, time.GetUtcNow());
                 if (summary.PlanFailures.Count == 0)
                 {

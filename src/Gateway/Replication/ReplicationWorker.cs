@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using SyncGateway.Gateway.Live;
 using SyncGateway.Gateway.Metrics;
 using SyncGateway.Replicator.Engine;
+using SyncGateway.Replicator.Planning;
 using SyncGateway.Replicator.Queue;
 using SyncGateway.Replicator.Telemetry;
 
@@ -79,7 +80,16 @@ internal sealed partial class ReplicationWorker(ReplicationQueue queue, Replicat
         try
         {
             using var lease = live.Lease();
-            result = await engine.CopyAsync(item.Task, lease.Generation.Registries, _stats, copying).ConfigureAwait(false);
+
+            // The rules as they are now decide how (overwrite, immutable), and whether at all.
+            if (RuleTasks.Current(lease.Generation.Configuration, item.Task) is not { } task)
+            {
+                await queue.CompleteAsync(item, CancellationToken.None).ConfigureAwait(false);
+                Log.NoLongerRuled(logger, item.Task.ToString());
+                return;
+            }
+
+            result = await engine.CopyAsync(task, lease.Generation.Registries, _stats, copying).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (copying.IsCancellationRequested)
         {
@@ -130,6 +140,9 @@ internal sealed partial class ReplicationWorker(ReplicationQueue queue, Replicat
 
         [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "{Task} failed (attempt {Attempt}); queued again")]
         public static partial void Postponed(ILogger logger, string task, int attempt);
+
+        [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "No rule gives {Task} any more; its queued copy ends")]
+        public static partial void NoLongerRuled(ILogger logger, string task);
 
         [LoggerMessage(EventId = 3004, Level = LogLevel.Error, Message = "Recording the outcome of {Task} failed; it stays queued")]
         public static partial void RecordFailed(ILogger logger, string task, Exception exception);

@@ -50,8 +50,9 @@ internal static class StatusEndpoints
             {
                 role = role.ToString().ToLowerInvariant(),
                 upstreams = upstreams.Select(u => new { role = u.Key.Role, host = u.Key.Host, reachable = u.Value }),
-                rules = configuration.Rules.Select(r => new { rule = r.Key, source = r.Source.Name, tags = r.Tags.ToString(), destinations = r.Destinations.Select(d => d.ToString()) }),
-                lastSync = last is { } l ? new { at = l.At, synced = l.Synced, alreadyInSync = l.InSync, failed = l.Failed } : null,
+                rules = configuration.Rules.Select(r => new { rule = r.Key, source = r.Source.Name, tags = r.Tags.ToString(), destinations = r.Destinations.Select(d => d.ToString()), overwrite = r.Overwrite })
+                    .Concat(configuration.PatternRules.Select(p => new { rule = p.Key, source = p.Pattern.Source, tags = p.Tags.ToString(), destinations = p.Templates.Select(t => t.Text), overwrite = p.Overwrite })),
+                lastSync = last is { } l ? new { at = l.At, synced = l.Synced, alreadyInSync = l.InSync, failed = l.Failed, conflicts = l.Conflicts } : null,
                 queue = new
                 {
                     depth,

@@ -68,7 +68,7 @@ internal static partial class WebhookEndpoints
             var queued = 0;
             foreach (var group in events.GroupBy(e => e.Cause, StringComparer.Ordinal))
             {
-                var tasks = group.SelectMany(e => RuleTasks.TasksForImage(configuration.Rules, e.Image)).ToList();
+                var tasks = group.SelectMany(e => RuleTasks.TasksForImage(configuration, e.Image)).ToList();
                 var added = await queue.EnqueueAsync(tasks, group.Key, context.RequestAborted).ConfigureAwait(false);
                 GatewayMetrics.ReplicationsQueued.WithLabels(group.Key).Inc(added);
                 queued += added;

@@ -18,6 +18,7 @@ public sealed class RegistryClient
         Host = endpoint.Host;
         Manifests = new ManifestStore(transport);
         Tags = new TagLister(transport);
+        Catalog = new CatalogLister(transport);
         Blobs = new BlobReader(transport);
         Uploads = new BlobUploader(transport);
     }
@@ -28,6 +29,8 @@ public sealed class RegistryClient
     public ManifestStore Manifests { get; }
 
     public TagLister Tags { get; }
+
+    public CatalogLister Catalog { get; }
 
     public BlobReader Blobs { get; }
 

@@ -32,13 +32,14 @@ public sealed class TagLister
                 }
             }
 
-            path = NextPage(response);
+            path = NextPage(response, "list tags");
         }
 
         return tags;
     }
 
-    private string? NextPage(HttpResponseMessage response)
+    /// <summary>The next page a <c>Link: &lt;...&gt;; rel="next"</c> header names, below <c>/v2/</c>; null when there is none.</summary>
+    internal static string? NextPage(HttpResponseMessage response, string operation)
     {
         if (!response.Headers.TryGetValues("Link", out var links))
         {
@@ -65,7 +66,7 @@ public sealed class TagLister
             var root = new Uri(requested, "/v2/");
             if (!target.AbsoluteUri.StartsWith(root.AbsoluteUri, StringComparison.Ordinal))
             {
-                throw new RegistryException($"list tags: the registry's next page ({target.Authority}{target.AbsolutePath}) is outside {root}");
+                throw new RegistryException($"{operation}: the registry's next page ({target.Authority}{target.AbsolutePath}) is outside {root}");
             }
 
             return target.AbsoluteUri[root.AbsoluteUri.Length..];

@@ -13,10 +13,10 @@ internal static class NativeConfigReader
     {
         reader.AllowOnly(root, string.Empty, TopLevelKeys);
         var registries = ReadRegistries(reader, reader.Object(root["registries"], "registries"));
-        var rules = ReadRules(reader, root["rules"], defaults);
+        var (rules, patterns) = NativeRuleReader.Read(reader, root["rules"], defaults);
         var replicator = ReadReplicator(reader, reader.Object(root["replicator"], "replicator"));
         var gateway = ReadGateway(reader, reader.Object(root["gateway"], "gateway"), reader.Object(root["webhooks"], "webhooks"));
-        return new SyncConfiguration { Registries = registries, Rules = rules, Replicator = replicator, Gateway = gateway };
+        return new SyncConfiguration { Registries = registries, Rules = rules, PatternRules = patterns, Replicator = replicator, Gateway = gateway };
     }
 
     private static List<RegistryEndpoint> ReadRegistries(ConfigReader reader, JsonObject? registries)
@@ -65,70 +65,6 @@ internal static class NativeConfigReader
         }
 
         return endpoints;
-    }
-
-    private static List<SyncRule> ReadRules(ConfigReader reader, JsonNode? node, SyncDefaults defaults)
-    {
-        var rules = new List<SyncRule>();
-        if (node is null)
-        {
-            reader.Error("rules", "is required: a list of rules with source and destination(s)");
-            return rules;
-        }
-
-        if (node is not JsonArray array)
-        {
-            reader.Error("rules", "must be a list");
-            return rules;
-        }
-
-        for (var i = 0; i < array.Count; i++)
-        {
-            var key = $"rules[{i}]";
-            var entry = reader.Object(array[i], key);
-            if (entry is null)
-            {
-                reader.Error(key, "must be a map with source and destination(s)");
-                continue;
-            }
-
-            reader.AllowOnly(entry, key, "source", "destination", "destinations", "tags", "excludeTags");
-            var source = reader.String(entry, "source", key, required: true);
-            var destination = reader.String(entry, "destination", key);
-            var destinations = reader.StringList(entry, "destinations", key);
-            if (destination is not null && destinations is not null)
-            {
-                reader.Error(key, "give destination or destinations, not both");
-                continue;
-            }
-
-            if (destination is null && destinations is null)
-            {
-                reader.Error(key, "needs destination or destinations");
-                continue;
-            }
-
-            if (source is null)
-            {
-                continue;
-            }
-
-            var rule = RuleBuilder.Build(
-                reader,
-                $"{key} ({source})",
-                source,
-                reader.StringList(entry, "tags", key),
-                reader.StringList(entry, "excludeTags", key),
-                destinations ?? [destination!],
-                wholeTagRegex: true,
-                defaults);
-            if (rule is not null)
-            {
-                rules.Add(rule);
-            }
-        }
-
-        return rules;
     }
 
     private static ReplicatorSettings ReadReplicator(ConfigReader reader, JsonObject? section)

@@ -83,7 +83,7 @@ internal static class RuleBuilder
         };
     }
 
-    private static List<TagPattern> ParsePatterns(ConfigReader reader, string key, IEnumerable<string> texts, bool wholeTag)
+    public static List<TagPattern> ParsePatterns(ConfigReader reader, string key, IEnumerable<string> texts, bool wholeTag)
     {
         var patterns = new List<TagPattern>();
         foreach (var text in texts)

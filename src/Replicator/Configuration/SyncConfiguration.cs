@@ -10,6 +10,9 @@ public sealed record SyncConfiguration
 
     public required IReadOnlyList<SyncRule> Rules { get; init; }
 
+    /// <summary>Rules whose source is a pattern: their repositories are discovered through the source's catalog.</summary>
+    public IReadOnlyList<PatternRule> PatternRules { get; init; } = [];
+
     public ReplicatorSettings Replicator { get; init; } = new();
 
     public GatewaySettings? Gateway { get; init; }

@@ -24,5 +24,13 @@ public sealed record SyncRule
 
     public required IReadOnlyList<RuleDestination> Destinations { get; init; }
 
+    /// <summary>Tags that never move once released: present at the destination means done, with no request to the source.</summary>
+    public IReadOnlyList<TagPattern> ImmutableTags { get; init; } = [];
+
+    /// <summary>False: a destination tag that exists with another digest is a conflict, left alone.</summary>
+    public bool Overwrite { get; init; } = true;
+
+    public bool IsImmutable(string tag) => ImmutableTags.Any(p => p.Matches(tag));
+
     public override string ToString() => Key;
 }

@@ -23,20 +23,37 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
         var source = run.Registries.Get(task.Source.Registry, task.Source.Repository);
         var destination = run.Registries.Get(task.Destination.Registry, task.Destination.Repository);
 
+        // A release tag that never moves and that the records say was replicated costs nothing.
+        if (task.Immutable && !options.Force && records is not null
+            && await records.FindTagAsync(task.Destination, cancellationToken).ConfigureAwait(false) is { } recorded)
+        {
+            return new CopyResult(recorded, AlreadyInSync: true);
+        }
+
         // The destination first: when it lacks the tag, the source manifest is needed anyway and
-        // one GET replaces a HEAD and a GET. When it has the tag, a HEAD at the source decides.
-        var existing = options.Force
+        // one GET replaces a HEAD and a GET. When it has the tag, a HEAD at the source decides
+        // (or, for an immutable tag, nothing more: present means done).
+        var existing = options.Force && task.Overwrite
             ? null
             : await retry.RunAsync(ct => destination.Manifests.HeadAsync(task.Destination.Repository, task.Destination.Reference, ct), run.Stats, cancellationToken).ConfigureAwait(false);
+        if (existing is not null && task.Immutable && !options.Force)
+        {
+            return await AlreadyInSync(task, existing.Digest, cancellationToken).ConfigureAwait(false);
+        }
 
         string reference = task.Source.Reference;
         if (existing is not null)
         {
             var head = await retry.RunAsync(ct => source.Manifests.HeadAsync(task.Source.Repository, task.Source.Reference, ct), run.Stats, cancellationToken).ConfigureAwait(false)
                 ?? throw new SourceImageGoneException($"{task.Source} does not exist at the source (404 MANIFEST_UNKNOWN)");
-            if (head.Digest == existing.Digest && options.Platforms.IsEmpty)
+            if (head.Digest == existing.Digest && options.Platforms.IsEmpty && !options.Force)
             {
                 return await AlreadyInSync(task, head.Digest, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!task.Overwrite && head.Digest != existing.Digest && options.Platforms.IsEmpty)
+            {
+                throw new TagConflictException(task.Destination, head.Digest, existing.Digest);
             }
 
             reference = head.Digest.ToString();

@@ -52,18 +52,18 @@ public sealed class ReplicationEngine : IDisposable
     internal int FreeTransfers => _transfers.CurrentCount;
 
     /// <summary>Expands the rules without copying anything (<c>--dry-run</c>).</summary>
-    public Task<Plan> PlanAsync(IReadOnlyList<SyncRule> rules, RegistryClientPool registries, CancellationToken cancellationToken) =>
-        _planner.PlanAsync(rules, new RunContext(registries, new TransferStats()), Options.Concurrency, cancellationToken);
+    public Task<Plan> PlanAsync(SyncConfiguration configuration, RegistryClientPool registries, CancellationToken cancellationToken) =>
+        _planner.PlanAsync(configuration, new RunContext(registries, new TransferStats()), Options.Concurrency, cancellationToken);
 
     /// <summary>
     /// A bulk sync: plans every rule and copies every task, <see cref="SyncOptions.Concurrency"/>
     /// images at a time. <paramref name="stats"/> counts as the run goes, for a live display.
     /// </summary>
-    public async Task<SyncSummary> RunAsync(IReadOnlyList<SyncRule> rules, RegistryClientPool registries, TransferStats stats, ISyncObserver? observer, CancellationToken cancellationToken)
+    public async Task<SyncSummary> RunAsync(SyncConfiguration configuration, RegistryClientPool registries, TransferStats stats, ISyncObserver? observer, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         var run = new RunContext(registries, stats);
-        var plan = await _planner.PlanAsync(rules, run, Options.Concurrency, cancellationToken).ConfigureAwait(false);
+        var plan = await _planner.PlanAsync(configuration, run, Options.Concurrency, cancellationToken).ConfigureAwait(false);
         observer?.Planned(plan.Tasks.Count);
 
         var results = new TaskResult[plan.Tasks.Count];
@@ -75,7 +75,51 @@ public sealed class ReplicationEngine : IDisposable
                 results[i] = await CopyAsync(plan.Tasks[i], run, ct).ConfigureAwait(false);
                 observer?.Completed(results[i]);
             }).ConfigureAwait(false);
-        return new SyncSummary(results, plan.Failures, stats, _time.GetElapsedTime(started));
+        return new SyncSummary(results, plan.Failures, stats, _time.GetElapsedTime(started)) { PatternMatches = plan.PatternMatches };
+    }
+
+    /// <summary>
+    /// The migration's sign-off: the same discovery and selection as <see cref="RunAsync"/>, then
+    /// for every image a HEAD at the source and at the destination, and nothing else (no manifest
+    /// GET, so no counted pull).
+    /// </summary>
+    public async Task<VerifyReport> VerifyAsync(SyncConfiguration configuration, RegistryClientPool registries, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        var run = new RunContext(registries, new TransferStats());
+        var plan = await _planner.PlanAsync(configuration, run, Options.Concurrency, cancellationToken).ConfigureAwait(false);
+        var results = new VerifyResult[plan.Tasks.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, plan.Tasks.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Options.Concurrency * 4, CancellationToken = cancellationToken },
+            async (i, ct) => results[i] = await VerifyAsync(plan.Tasks[i], run, ct).ConfigureAwait(false)).ConfigureAwait(false);
+        return new VerifyReport(results, plan.Failures, _time.GetElapsedTime(started));
+    }
+
+    private async Task<VerifyResult> VerifyAsync(SyncTask task, RunContext run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var source = run.Registries.Get(task.Source.Registry, task.Source.Repository);
+            var destination = run.Registries.Get(task.Destination.Registry, task.Destination.Repository);
+            var atSource = _retry.RunAsync(ct => source.Manifests.HeadAsync(task.Source.Repository, task.Source.Reference, ct), run.Stats, cancellationToken);
+            var atDestination = _retry.RunAsync(ct => destination.Manifests.HeadAsync(task.Destination.Repository, task.Destination.Reference, ct), run.Stats, cancellationToken);
+            var (sourceHead, destinationHead) = (await atSource.ConfigureAwait(false), await atDestination.ConfigureAwait(false));
+            if (sourceHead is null)
+            {
+                return new VerifyResult(task, VerifyStatus.Failed, null, destinationHead?.Digest, $"{task.Source} does not exist at the source");
+            }
+
+            var status = destinationHead is null ? VerifyStatus.Missing
+                : destinationHead.Digest == sourceHead.Digest ? VerifyStatus.InSync
+                : task.Overwrite ? VerifyStatus.Different
+                : VerifyStatus.Conflict;
+            return new VerifyResult(task, status, sourceHead.Digest, destinationHead?.Digest, null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return new VerifyResult(task, VerifyStatus.Failed, null, null, RetryPolicy.Describe(ex));
+        }
     }
 
     /// <summary>
@@ -101,6 +145,17 @@ public sealed class ReplicationEngine : IDisposable
             ReplicatorLog.Synced(_logger, task.Source.ToString(), task.Destination.ToString(), copy.Digest.ToString());
             run.Stats.TaskEnded(TaskOutcome.Synced);
             return new TaskResult(task, SyncStatus.Synced, copy.Digest, null);
+        }
+        catch (TagConflictException conflict)
+        {
+            ReplicatorLog.Conflict(_logger, task.Source.ToString(), task.Destination.ToString(), conflict.DestinationDigest.ToString(), conflict.SourceDigest.ToString());
+            run.Stats.TaskEnded(TaskOutcome.Conflict);
+            if (Records is not null)
+            {
+                await Records.RecordFailureAsync(task.Source.ToString(), task.Destination.ToString(), "conflict: " + conflict.Message, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            return new TaskResult(task, SyncStatus.Conflict, conflict.DestinationDigest, conflict.Message);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

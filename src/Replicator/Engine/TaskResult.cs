@@ -8,6 +8,9 @@ public enum SyncStatus
     Synced,
     AlreadyInSync,
     Failed,
+
+    /// <summary>The destination tag has another digest and the rule does not overwrite: left alone.</summary>
+    Conflict,
 }
 
 /// <summary>

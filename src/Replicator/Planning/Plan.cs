@@ -4,7 +4,11 @@ using SyncGateway.Replicator.Tasks;
 namespace SyncGateway.Replicator.Planning;
 
 /// <summary>The tasks the rules expand to, and the rules that could not be expanded, with why.</summary>
-public sealed record Plan(IReadOnlyList<SyncTask> Tasks, IReadOnlyList<PlanFailure> Failures);
+public sealed record Plan(IReadOnlyList<SyncTask> Tasks, IReadOnlyList<PlanFailure> Failures)
+{
+    /// <summary>How many repositories each pattern rule matched in its source's catalog, by rule key.</summary>
+    public IReadOnlyDictionary<string, int> PatternMatches { get; init; } = new Dictionary<string, int>();
+}
 
 /// <summary>
 /// A rule that could not be turned into tasks (image-syncer's "failed to generate"), or tasks of a

@@ -7,12 +7,31 @@ using SyncGateway.Replicator.Tasks;
 namespace SyncGateway.Replicator.Planning;
 
 /// <summary>
-/// Expands rules into tasks: lists a source's tags (every page) when the rule needs it, filters
-/// them, and pairs each with its destinations. A rule whose source cannot be listed fails alone.
+/// Expands rules into tasks: discovers the repositories of pattern rules, lists a source's tags
+/// (every page) when the rule needs it, filters them, and pairs each with its destinations. A rule
+/// whose source cannot be listed fails alone.
 /// </summary>
 internal sealed class Planner(Retrier retry, ILogger logger)
 {
-    public async Task<Plan> PlanAsync(IReadOnlyList<SyncRule> rules, RunContext run, int concurrency, CancellationToken cancellationToken)
+    private readonly Discovery _discovery = new(retry, logger);
+
+    public async Task<Plan> PlanAsync(SyncConfiguration configuration, RunContext run, int concurrency, CancellationToken cancellationToken)
+    {
+        var discovered = new DiscoveryResult[configuration.PatternRules.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, discovered.Length),
+            new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
+            async (i, ct) => discovered[i] = await _discovery.ExpandAsync(configuration.PatternRules[i], run, ct).ConfigureAwait(false)).ConfigureAwait(false);
+        var rules = configuration.Rules.Concat(discovered.SelectMany(d => d.Rules)).ToList();
+        var plan = await PlanAsync(rules, run, concurrency, cancellationToken).ConfigureAwait(false);
+        return plan with
+        {
+            Failures = [.. discovered.SelectMany(d => d.Failures), .. plan.Failures],
+            PatternMatches = configuration.PatternRules.Select((p, i) => (p.Key, discovered[i].Matched)).ToDictionary(m => m.Key, m => m.Matched, StringComparer.Ordinal),
+        };
+    }
+
+    private async Task<Plan> PlanAsync(IReadOnlyList<SyncRule> rules, RunContext run, int concurrency, CancellationToken cancellationToken)
     {
         var perRule = new (List<SyncTask>? Tasks, PlanFailure? Failure)[rules.Count];
         await Parallel.ForEachAsync(

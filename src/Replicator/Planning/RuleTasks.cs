@@ -25,18 +25,39 @@ public static class RuleTasks
         foreach (var destination in rule.Destinations)
         {
             var targetTag = destination.Tags.Count > 0 && position >= 0 ? destination.Tags[position] : tag;
-            yield return new SyncTask(rule.Key, rule.Source.WithTag(tag), destination.Repository.WithTag(targetTag));
+            yield return new SyncTask(rule.Key, rule.Source.WithTag(tag), destination.Repository.WithTag(targetTag))
+            {
+                Overwrite = rule.Overwrite,
+                Immutable = rule.IsImmutable(tag),
+            };
         }
     }
 
-    /// <summary>The tasks every rule gives one tagged image of a source registry: a push, a webhook event, a read that missed.</summary>
-    public static IReadOnlyList<SyncTask> TasksForImage(IEnumerable<SyncRule> rules, ImageReference image) =>
-        image.Tag is not { } tag
-            ? []
-            : rules.Where(r => r.Source.Registry == image.Registry && r.Source.Repository == image.Repository)
-                .SelectMany(r => TasksFor(r, tag))
-                .DistinctBy(t => t.Destination.ToString())
-                .ToList();
+    /// <summary>
+    /// The tasks every rule gives one tagged image of a source registry: a push, a webhook event, a
+    /// read that missed. Pattern rules take it when the repository matches them.
+    /// </summary>
+    public static IReadOnlyList<SyncTask> TasksForImage(SyncConfiguration configuration, ImageReference image)
+    {
+        if (image.Tag is not { } tag)
+        {
+            return [];
+        }
+
+        var rules = configuration.Rules.Where(r => r.Source.Registry == image.Registry && r.Source.Repository == image.Repository)
+            .Concat(configuration.PatternRules
+                .Where(p => string.Equals(p.Registry, image.Registry, StringComparison.OrdinalIgnoreCase) && p.Takes(image.Repository))
+                .Select(p => p.Expand(image.Repository, out _))
+                .OfType<SyncRule>());
+        return rules.SelectMany(r => TasksFor(r, tag)).DistinctBy(t => t.Destination.ToString()).ToList();
+    }
+
+    /// <summary>
+    /// A task as the rules give it now (with their overwrite and immutable settings), for work that
+    /// was queued before: null when no rule gives that copy any more.
+    /// </summary>
+    public static SyncTask? Current(SyncConfiguration configuration, SyncTask queued) =>
+        TasksForImage(configuration, queued.Source).FirstOrDefault(t => t.Destination == queued.Destination);
 
     private static int IndexOf(IReadOnlyList<string> tags, string tag)
     {

@@ -6,4 +6,5 @@ public enum TaskOutcome
     Synced,
     InSync,
     Failed,
+    Conflict,
 }

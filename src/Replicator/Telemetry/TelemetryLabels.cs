@@ -14,6 +14,7 @@ public static class TelemetryLabels
     {
         TaskOutcome.Synced => "synced",
         TaskOutcome.InSync => "in_sync",
+        TaskOutcome.Conflict => "conflict",
         _ => "failed",
     };
 
