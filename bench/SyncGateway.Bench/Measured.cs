@@ -6,7 +6,7 @@ namespace SyncGateway.Bench;
 /// <summary>One measured command: wall time, peak resident memory (GNU time) and exit code.</summary>
 internal sealed record Measured(string Label, TimeSpan Wall, long PeakRssKiB, int ExitCode, string Output)
 {
-    public static async Task<Measured> RunAsync(string label, string program, IEnumerable<string> arguments)
+    public static async Task<Measured> RunAsync(string label, string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var report = Path.GetTempFileName();
         var info = new ProcessStartInfo("/usr/bin/time", new[] { "-f", "%e %M", "-o", report, program }.Concat(arguments))
@@ -16,6 +16,11 @@ internal sealed record Measured(string Label, TimeSpan Wall, long PeakRssKiB, in
             UseShellExecute = false,
         };
         info.Environment["DOTNET_gcServer"] = "0";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {program}");
         var stdout = process.StandardOutput.ReadToEndAsync();
