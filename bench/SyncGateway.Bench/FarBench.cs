@@ -17,7 +17,7 @@ internal static class FarBench
     private static readonly TimeSpan SourceDelay = TimeSpan.FromMilliseconds(15);
     private static readonly TimeSpan DestinationDelay = TimeSpan.FromMilliseconds(40);
 
-    private sealed record Run(string Tool, string Name, Measured Measured, RequestCounts Source, RequestCounts Destination);
+    private sealed record Run(string Tool, string Name, Measured Measured, RequestCounts Source, RequestCounts Destination, string Load);
 
     public static async Task RunAsync(string syncgateway, Action<string> line)
     {
@@ -44,8 +44,9 @@ internal static class FarBench
                 string[] arguments = ["sync", "--config", config, "--records", Path.Combine(folder, "records.db"), "--proc", "5"];
                 foreach (var name in new[] { "cold", "nothing to do" })
                 {
+                    var load = LoadAverage();
                     var measured = await Measured.RunAsync($"syncgateway {name}", syncgateway, arguments);
-                    runs.Add(await CheckedAsync(new Run("syncgateway", name, measured, sourceProxy.Take(), destinationProxy.Take()), destination.Host, workload, expected));
+                    runs.Add(await CheckedAsync(new Run("syncgateway", name, measured, sourceProxy.Take(), destinationProxy.Take(), $"{load}, {LoadAverage()}"), destination.Host, workload, expected));
                 }
             }
 
@@ -61,9 +62,10 @@ internal static class FarBench
                 {
                     var name = i == 0 ? "cold" : "nothing to do";
                     var (program, wrapped, environment, cache) = FreshCache(Path.Combine(folder, $"skopeo-{i}"), ["skopeo", .. arguments]);
+                    var load = LoadAverage();
                     var measured = await Measured.RunAsync($"skopeo {name}", program, wrapped, environment);
                     caches.Add($"{name}: {Describe(cache)}");
-                    runs.Add(await CheckedAsync(new Run("skopeo", name, measured, sourceProxy.Take(), destinationProxy.Take()), destination.Host, workload, expected));
+                    runs.Add(await CheckedAsync(new Run("skopeo", name, measured, sourceProxy.Take(), destinationProxy.Take(), $"{load}, {LoadAverage()}"), destination.Host, workload, expected));
                 }
 
                 cacheSetUp = CacheSetUp(systemCacheBefore, caches);
@@ -162,11 +164,11 @@ internal static class FarBench
         line("");
         line(string.Create(CultureInfo.InvariantCulture, $"Every request to the source waits {SourceDelay.TotalMilliseconds:0} ms in its proxy before it is forwarded, every request to the destination {DestinationDelay.TotalMilliseconds:0} ms. Each tool copies into a fresh destination: cold, then again with nothing to do. Every run was checked: the destination holds all {images} images with the source's manifest digests."));
         line("");
-        line("| tool | run | wall s | peak RSS MiB | source requests | destination requests | source req/image | destination req/image |");
-        line("|---|---|---|---|---|---|---|---|");
+        line("| tool | run | wall s | CPU s | peak RSS MiB | source requests | destination requests | source req/image | destination req/image | load average before, after |");
+        line("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var run in runs)
         {
-            line(string.Create(CultureInfo.InvariantCulture, $"| {run.Tool} | {run.Name} | {run.Measured.Wall.TotalSeconds:0.00} | {Mib(run.Measured.PeakRssKiB)} | {run.Source.Total} ({run.Source}) | {run.Destination.Total} ({run.Destination}) | {PerImage(run.Source, images)} | {PerImage(run.Destination, images)} |"));
+            line(string.Create(CultureInfo.InvariantCulture, $"| {run.Tool} | {run.Name} | {run.Measured.Wall.TotalSeconds:0.00} | {run.Measured.CpuSeconds:0.00} | {Mib(run.Measured.PeakRssKiB)} | {run.Source.Total} ({run.Source}) | {run.Destination.Total} ({run.Destination}) | {PerImage(run.Source, images)} | {PerImage(run.Destination, images)} | {run.Load} |"));
         }
 
         line("");
@@ -182,6 +184,9 @@ internal static class FarBench
         line("");
         line($"skopeo's cache: {cacheSetUp}");
     }
+
+    /// <summary>The machine's one-minute load average: other work on the cores shows in the wall times.</summary>
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "-";
 
     private static string Ratio(int theirs, int ours) => ours == 0 ? "-" : (theirs / (double)ours).ToString("0.0", CultureInfo.InvariantCulture) + "x";
 }
