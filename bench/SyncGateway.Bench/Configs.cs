@@ -14,13 +14,14 @@ internal static class Configs
         return text.ToString();
     }
 
-    public static string Skopeo(string source, Workload workload)
+    /// <summary>skopeo's YAML source: every repository, with all its tags or (<paramref name="listTags"/>) its tags by name.</summary>
+    public static string Skopeo(string source, Workload workload, bool listTags = false)
     {
         var text = new StringBuilder();
         text.Append('"').Append(source).Append("\":\n  tls-verify: false\n  images:\n");
         foreach (var repository in workload.RepositoryNames)
         {
-            text.Append("    ").Append(repository).Append(": []\n");
+            text.Append("    ").Append(repository).Append(": [").AppendJoin(", ", listTags ? workload.TagNames : Enumerable.Empty<string>()).Append("]\n");
         }
 
         return text.ToString();

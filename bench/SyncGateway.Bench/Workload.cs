@@ -7,6 +7,9 @@ internal sealed record Workload(string Name, string Description, int Repositorie
 {
     private static readonly string[] DemoRepositories = ["library/nginx", "library/redis", "team/api"];
 
+    /// <summary>The far workload's base layer: the same bytes in every image.</summary>
+    private static readonly Lazy<byte[]> FarBase = new(() => ImageSeeder.GzipBytes(1 << 20, 3));
+
     public static readonly Workload Small = new(
         "small", "200 repositories x 1 tag, two 64 KiB layers each", 200, 1,
         async (seeder, repo, tag) => await seeder.PushImageAsync(
@@ -37,6 +40,18 @@ internal sealed record Workload(string Name, string Description, int Repositorie
             await seeder.PushImageWithLayersAsync(repository, "v0", [(layer, 1L << 30)]);
         });
 
+    /// <summary>
+    /// The far-network benchmark's images: every one has the same 1 MiB base layer and two 256 KiB
+    /// layers of its own (gzip streams, which skopeo copies as they are); tag v0 has an OCI
+    /// manifest, v1 a Docker schema 2 one.
+    /// </summary>
+    public static readonly Workload Far = new(
+        "far", "40 repositories x 2 tags: shared 1 MiB base + two 256 KiB layers, OCI (v0) and Docker schema 2 (v1)", 40, 2,
+        async (seeder, repo, tag) => await seeder.PushImageAsync(
+            $"bench/far{repo}", $"v{tag}",
+            [FarBase.Value, ImageSeeder.GzipBytes(256 * 1024, 1000 + (repo * 10) + tag), ImageSeeder.GzipBytes(256 * 1024, 500_000 + (repo * 10) + tag)],
+            tag == 0 ? ImageSeeder.OciManifest : ImageSeeder.DockerManifest));
+
     /// <summary>A few images with a shared base layer, for the five-minute demo.</summary>
     public static readonly Workload Demo = new(
         "demo", "library/nginx, library/redis and team/api, tags 1.0 and 1.1, on a shared base layer", 3, 2,
@@ -44,7 +59,7 @@ internal sealed record Workload(string Name, string Description, int Repositorie
             DemoRepositories[repo], $"1.{tag}",
             [ImageSeeder.RandomBytes(2 << 20, 1), ImageSeeder.RandomBytes(256 * 1024, (repo * 10) + tag + 2)]));
 
-    public static Workload? Find(string name) => new[] { Small, Layered, Large, Demo }.FirstOrDefault(w => w.Name == name);
+    public static Workload? Find(string name) => new[] { Small, Layered, Large, Demo, Far }.FirstOrDefault(w => w.Name == name);
 
     public IEnumerable<string> RepositoryNames => Enumerable.Range(0, Repositories).Select(r => Name switch
     {
@@ -52,6 +67,9 @@ internal sealed record Workload(string Name, string Description, int Repositorie
         "demo" => DemoRepositories[r],
         _ => $"bench/{Name}{r}",
     });
+
+    /// <summary>The tags every repository has.</summary>
+    public IEnumerable<string> TagNames => Enumerable.Range(0, Tags).Select(t => Name == "demo" ? $"1.{t}" : $"v{t}");
 
     /// <summary>Pushes every image, <paramref name="parallel"/> at a time.</summary>
     public async Task SeedAsync(ImageSeeder seeder, int parallel)

@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using SyncGateway.Testing;
+
+namespace SyncGateway.Bench;
+
+/// <summary>
+/// A far registry: a <see cref="FaultProxy"/> in front of a local one that holds every request
+/// for a fixed delay before forwarding it, and counts requests by method. Bodies stream through
+/// both ways and the Host header is passed on, so the registry's Location headers name the proxy.
+/// </summary>
+internal sealed class LatencyProxy : IAsyncDisposable
+{
+    private readonly FaultProxy _proxy;
+    private readonly ConcurrentDictionary<string, int> _counts = new(StringComparer.Ordinal);
+
+    private LatencyProxy(FaultProxy proxy, TimeSpan delay)
+    {
+        _proxy = proxy;
+        Delay = delay;
+        proxy.Around = async context =>
+        {
+            _counts.AddOrUpdate(context.Request.Method, 1, (_, count) => count + 1);
+            await Task.Delay(Delay, context.RequestAborted);
+            return null;
+        };
+    }
+
+    /// <summary><c>127.0.0.1:port</c>, the name images give the far registry.</summary>
+    public string Host => _proxy.Host;
+
+    public TimeSpan Delay { get; }
+
+    public static async Task<LatencyProxy> StartAsync(Uri target, TimeSpan delay) => new(await FaultProxy.StartAsync(target), delay);
+
+    /// <summary>The requests counted since the last call, by method; the count starts again at zero.</summary>
+    public RequestCounts Take()
+    {
+        var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var method in _counts.Keys)
+        {
+            if (_counts.TryRemove(method, out var count))
+            {
+                counts[method] = count;
+            }
+        }
+
+        return new RequestCounts(counts);
+    }
+
+    public ValueTask DisposeAsync() => _proxy.DisposeAsync();
+}
+
+/// <summary>Requests by method, e.g. <c>GET 160, HEAD 80</c>.</summary>
+internal sealed record RequestCounts(IReadOnlyDictionary<string, int> ByMethod)
+{
+    public int Total => ByMethod.Values.Sum();
+
+    public override string ToString() => ByMethod.Count == 0 ? "none" : string.Join(", ", ByMethod.Select(m => $"{m.Key} {m.Value}"));
+}
