@@ -51,13 +51,13 @@ public sealed class RegistryProcess : IAsyncDisposable
     /// Starts a registry on <paramref name="port"/>, or on a free port. A free port can be taken by
     /// another process between being found and being bound; then another one is tried.
     /// </summary>
-    public static async Task<RegistryProcess> StartAsync(string? username = null, string? password = null, int? port = null)
+    public static async Task<RegistryProcess> StartAsync(string? username = null, string? password = null, int? port = null, int? catalogMaxEntries = null)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await StartOnceAsync(username, password, port).ConfigureAwait(false);
+                return await StartOnceAsync(username, password, port, catalogMaxEntries).ConfigureAwait(false);
             }
             catch (PortTakenException) when (port is null && attempt < 5)
             {
@@ -66,7 +66,7 @@ public sealed class RegistryProcess : IAsyncDisposable
         }
     }
 
-    private static async Task<RegistryProcess> StartOnceAsync(string? username, string? password, int? port)
+    private static async Task<RegistryProcess> StartOnceAsync(string? username, string? password, int? port, int? catalogMaxEntries)
     {
         var binary = FindBinary()
             ?? throw new InvalidOperationException($"The integration tests need the CNCF distribution registry: '{Binary}' is not on PATH. Install it with 'apt-get install docker-registry' (the .ci/run script does).");
@@ -99,6 +99,8 @@ public sealed class RegistryProcess : IAsyncDisposable
                   enabled: false
             http:
               addr: 127.0.0.1:{chosenPort}
+            catalog:
+              maxentries: {catalogMaxEntries ?? 1000}
             {auth}
             """).ConfigureAwait(false);
 

@@ -13,7 +13,9 @@ namespace SyncGateway.Registry.Client;
 /// </summary>
 public sealed class CatalogLister
 {
-    private const int FirstPageSize = 1000;
+    // Page sizes to try, largest first: distribution allows 1000 by default; Harbor, ACR and
+    // registries configured with a smaller catalog.maxentries refuse above their cap.
+    private static readonly int[] PageSizes = [1000, 500, 100, 50, 20, 10];
     private const int MaxPages = 1_000_000;
     private const int MaxPageBytes = 16 * 1024 * 1024;
     private readonly RegistryTransport _transport;
@@ -24,7 +26,8 @@ public sealed class CatalogLister
     public async IAsyncEnumerable<string> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var operation = $"list the repositories of {_transport.Endpoint.Host} (catalog)";
-        var pageSize = FirstPageSize;
+        var size = 0;
+        var pageSize = PageSizes[size];
         string? path = $"_catalog?n={pageSize}";
         string? last = null;
         for (var page = 0; page < MaxPages && path is not null; page++)
@@ -35,13 +38,13 @@ public sealed class CatalogLister
             {
                 using var request = RegistryTransport.Request(HttpMethod.Get, path);
                 using var response = await _transport.SendAsync(request, RegistryScopes.Catalog, operation, timeout.Token).ConfigureAwait(false);
-                if (response.StatusCode == HttpStatusCode.BadRequest && pageSize > 10)
+                if (response.StatusCode == HttpStatusCode.BadRequest && size + 1 < PageSizes.Length)
                 {
                     var refused = await RegistryException.FromResponseAsync(response, operation, TimeProvider.System, timeout.Token).ConfigureAwait(false);
                     if (refused.Code == RegistryErrorCode.PaginationNumberInvalid.Code)
                     {
                         // The registry caps its pages: ask for smaller ones from the same place.
-                        pageSize = Math.Max(10, pageSize / 10);
+                        pageSize = PageSizes[++size];
                         path = $"_catalog?n={pageSize}" + (last is null ? string.Empty : $"&last={Uri.EscapeDataString(last)}");
                         page--;
                         continue;

@@ -63,9 +63,15 @@ internal static class NativeRuleReader
                 reader.Error(ConfigReader.Join(key, "repositories"), "selects repositories of a pattern source (host/team/* or host/team/**); this source names one repository");
             }
 
-            foreach (var destination in destinations.Where(d => d.Contains('{', StringComparison.Ordinal)))
+            var templated = destinations.Where(d => d.Contains('{', StringComparison.Ordinal)).ToList();
+            foreach (var destination in templated)
             {
-                reader.Error(key, $"the destination '{destination}' has a placeholder ({{path}}, {{name}}, {{repo}}), which needs a pattern source (host/team/* or host/team/**)");
+                reader.Error($"{key} ({source})", $"the destination '{destination}' has a placeholder ({{path}}, {{name}}, {{repo}}), which needs a pattern source (host/team/* or host/team/**)");
+            }
+
+            if (templated.Count > 0)
+            {
+                continue;
             }
 
             var rule = RuleBuilder.Build(reader, $"{key} ({source})", source, selection.Tags, selection.ExcludeTags, destinations, wholeTagRegex: true, defaults);

@@ -45,14 +45,14 @@ internal sealed class RunningGateway : IAsyncDisposable
     public static async Task<RunningGateway> StartAsync(
         Workspace workspace, string source, string mirror, IEnumerable<string> repositories, string auth = "passthrough",
         string credentials = "", (string Certificate, string Key)? tls = null, string pollInterval = "0", string webhookSecret = "test-secret", string logFormat = "text",
-        string role = "all", string? replicator = null, int concurrency = 5)
+        string role = "all", string? replicator = null, int concurrency = 5, string extraRules = "")
     {
         // A free port can be taken by another process before serve binds it: then try another.
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await StartOnceAsync(workspace, source, mirror, repositories, auth, credentials, tls, pollInterval, webhookSecret, logFormat, role, replicator, concurrency);
+                return await StartOnceAsync(workspace, source, mirror, repositories, auth, credentials, tls, pollInterval, webhookSecret, logFormat, role, replicator, concurrency, extraRules);
             }
             catch (InvalidOperationException ex) when (attempt < 5 && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
             {
@@ -62,7 +62,7 @@ internal sealed class RunningGateway : IAsyncDisposable
 
     private static async Task<RunningGateway> StartOnceAsync(
         Workspace workspace, string source, string mirror, IEnumerable<string> repositories, string auth, string credentials,
-        (string Certificate, string Key)? tls, string pollInterval, string webhookSecret, string logFormat, string role, string? replicator, int concurrency)
+        (string Certificate, string Key)? tls, string pollInterval, string webhookSecret, string logFormat, string role, string? replicator, int concurrency, string extraRules)
     {
         var gateway = new RunningGateway { Scheme = tls is null ? "http" : "https" };
         var tlsSection = tls is { } files ? $"\n  tls:\n    certificate: {files.Certificate}\n    key: {files.Key}" : string.Empty;
@@ -76,6 +76,7 @@ internal sealed class RunningGateway : IAsyncDisposable
                 insecure: true
             rules:
             {rules}
+            {extraRules}
             replicator:
               records: {workspace.Records}
               pollInterval: {pollInterval}
