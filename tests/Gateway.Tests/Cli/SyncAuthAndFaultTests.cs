@@ -77,7 +77,7 @@ public sealed class SyncAuthAndFaultTests
         var run = await CliRun.InvokeAsync("sync", "--auth", auth, "--images", images, "--records", workspace.Records, "--retries", "0");
 
         Assert.True(run.ExitCode == 1, run.ToString());
-        Assert.Contains("neither https nor the registry's own host", run.Out, StringComparison.Ordinal);
+        Assert.Contains("neither https nor the registry's own address", run.Out, StringComparison.Ordinal);
         Assert.Equal(0, realmRequests);
     }
 
