@@ -107,6 +107,31 @@ public sealed class TokenAuthTests
     }
 
     [Fact]
+    public async Task ATokenAuthSourceWithAnonymousPulls_IsCopiedWithoutCredentials()
+    {
+        await using var issuer = await StartIssuerAsync();
+        issuer.AllowAnonymous = true;
+        issuer.Policy = (user, _) => user is null ? ["pull"] : Everything;
+        await using var source = await RegistryProcess.StartWithTokenAuthAsync(issuer, "public-registry");
+        await using var destination = await RegistryProcess.StartAsync();
+        using var seeder = new ImageSeeder(source.Host, Seeder, SeederPassword);
+        using var reader = new ImageSeeder(destination.Host);
+        using var workspace = new Workspace();
+        var image = await seeder.PushImageAsync("library/app", "1", [ImageSeeder.GzipBytes(20_000, 915)]);
+        var seeded = issuer.Issued.Count;
+        var auth = workspace.InsecureAuth(source.Host, destination.Host);
+        var images = workspace.Write("images.yaml", $"\"{source.Host}/library/app:1\": \"{destination.Host}/m/app\"\n");
+
+        var run = await CliRun.InvokeAsync("sync", "--auth", auth, "--images", images, "--records", workspace.Records);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(image.Digest, await reader.ManifestDigestAsync("m/app", "1"));
+        var token = Assert.Single(issuer.Issued.Skip(seeded));
+        Assert.Null(token.User);
+        Assert.Equal(["repository:library/app:pull"], token.Granted);
+    }
+
+    [Fact]
     public async Task ATokenAuthDestination_GetsASharedLayerMountedWithATwoRepositoryScope()
     {
         await using var issuer = await StartIssuerAsync();
