@@ -12,6 +12,7 @@ public sealed record SeededImage(string Repository, string Tag, string Digest, s
 /// <summary>
 /// Puts test images into a real registry with plain HTTP calls written for the tests alone, so
 /// what the product copies was not made by the product. Also reads back what a registry holds.
+/// A registry in token mode is answered with tokens for the seeder's login (<see cref="BearerChallengeHandler"/>).
 /// </summary>
 public sealed class ImageSeeder : IDisposable
 {
@@ -23,15 +24,17 @@ public sealed class ImageSeeder : IDisposable
     private readonly HttpClient _http;
     private readonly Uri _base;
 
+    /// <summary>
+    /// A seeder for <paramref name="host"/>. The login, if any, goes to a registry with Basic auth
+    /// as it is, and to a token-mode registry's token service for a bearer token per repository.
+    /// </summary>
     public ImageSeeder(string host, string? username = null, string? password = null)
     {
         Host = host;
         _base = new Uri($"http://{host}/v2/");
-        _http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
-        if (username is not null)
-        {
-            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{username}:{password}")));
-        }
+        var login = username is null ? null : new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{username}:{password}")));
+        _http = new HttpClient(new BearerChallengeHandler(login)) { Timeout = TimeSpan.FromMinutes(10) };
+        _http.DefaultRequestHeaders.Authorization = login;
     }
 
     /// <summary>The registry this seeder writes to, <c>host:port</c>.</summary>

@@ -8,7 +8,7 @@ namespace SyncGateway.Testing;
 /// <summary>
 /// A real CNCF distribution registry (Debian's <c>docker-registry</c>, the <c>registry:2</c> code)
 /// running as a local process on a free loopback port with its own storage folder, optionally
-/// behind htpasswd basic auth. It fails loudly when the binary is missing: a test that needs a
+/// behind htpasswd basic auth or in token mode with a <see cref="TokenIssuer"/>. It fails loudly when the binary is missing: a test that needs a
 /// registry never passes without one.
 /// </summary>
 public sealed class RegistryProcess : IAsyncDisposable
@@ -51,13 +51,63 @@ public sealed class RegistryProcess : IAsyncDisposable
     /// Starts a registry on <paramref name="port"/>, or on a free port. A free port can be taken by
     /// another process between being found and being bound; then another one is tried.
     /// </summary>
-    public static async Task<RegistryProcess> StartAsync(string? username = null, string? password = null, int? port = null, int? catalogMaxEntries = null)
+    public static Task<RegistryProcess> StartAsync(string? username = null, string? password = null, int? port = null, int? catalogMaxEntries = null) =>
+        StartAsync(
+            async folder =>
+            {
+                if (username is null || password is null)
+                {
+                    return string.Empty;
+                }
+
+                var htpasswd = Path.Combine(folder, "htpasswd");
+                await File.WriteAllTextAsync(htpasswd, await HtpasswdLineAsync(username, password)).ConfigureAwait(false);
+                return $"auth:\n  htpasswd:\n    realm: syncgateway-test\n    path: {htpasswd}\n";
+            },
+            port,
+            catalogMaxEntries);
+
+    /// <summary>
+    /// Starts a registry in token-auth mode: every request needs a bearer token of
+    /// <paramref name="issuer"/> for <paramref name="service"/> (the token's audience), signed by the
+    /// issuer's key. The issuer's realm is on 127.0.0.1 but another port, which a client follows
+    /// over plain HTTP only for a registry it is told is insecure. Fails unless the registry then
+    /// answers an anonymous request with a 401 and a Bearer challenge naming that realm.
+    /// </summary>
+    public static async Task<RegistryProcess> StartWithTokenAuthAsync(TokenIssuer issuer, string service, int? port = null)
+    {
+        var registry = await StartAsync(
+            _ => Task.FromResult($"""
+                auth:
+                  token:
+                    realm: {issuer.Realm}
+                    service: {service}
+                    issuer: {TokenIssuer.Name}
+                    rootcertbundle: {issuer.CertificateBundle}
+
+                """),
+            port,
+            null).ConfigureAwait(false);
+        try
+        {
+            await registry.EnsureChallengeAsync(issuer.Realm, service).ConfigureAwait(false);
+        }
+        catch
+        {
+            await registry.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return registry;
+    }
+
+    private static async Task<RegistryProcess> StartAsync(Func<string, Task<string>> authSection, int? port, int? catalogMaxEntries)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await StartOnceAsync(username, password, port, catalogMaxEntries).ConfigureAwait(false);
+                return await StartOnceAsync(authSection, port, catalogMaxEntries).ConfigureAwait(false);
             }
             catch (PortTakenException) when (port is null && attempt < 5)
             {
@@ -66,19 +116,16 @@ public sealed class RegistryProcess : IAsyncDisposable
         }
     }
 
-    private static async Task<RegistryProcess> StartOnceAsync(string? username, string? password, int? port, int? catalogMaxEntries)
+    /// <param name="authSection">The config's <c>auth:</c> section (empty for none), made in the registry's folder.</param>
+    /// <param name="port">The port to listen on, or null for a free one.</param>
+    /// <param name="catalogMaxEntries">The largest catalog page the registry serves (distribution's catalog.maxentries).</param>
+    private static async Task<RegistryProcess> StartOnceAsync(Func<string, Task<string>> authSection, int? port, int? catalogMaxEntries)
     {
         var binary = FindBinary()
             ?? throw new InvalidOperationException($"The integration tests need the CNCF distribution registry: '{Binary}' is not on PATH. Install it with 'apt-get install docker-registry' (the .ci/run script does).");
         var folder = Directory.CreateTempSubdirectory("syncgateway-registry-").FullName;
         var chosenPort = port ?? FreePort();
-        var auth = string.Empty;
-        if (username is not null && password is not null)
-        {
-            var htpasswd = Path.Combine(folder, "htpasswd");
-            await File.WriteAllTextAsync(htpasswd, await HtpasswdLineAsync(username, password)).ConfigureAwait(false);
-            auth = $"auth:\n  htpasswd:\n    realm: syncgateway-test\n    path: {htpasswd}\n";
-        }
+        var auth = await authSection(folder).ConfigureAwait(false);
 
         var config = Path.Combine(folder, "config.yml");
         await File.WriteAllTextAsync(config, $"""
@@ -141,6 +188,18 @@ public sealed class RegistryProcess : IAsyncDisposable
         catch (IOException)
         {
             // a leftover temp folder is harmless
+        }
+    }
+
+    private async Task EnsureChallengeAsync(Uri realm, string service)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var response = await http.GetAsync(new Uri(BaseUri, "v2/")).ConfigureAwait(false);
+        var challenge = response.Headers.WwwAuthenticate.ToString();
+        var expected = $"Bearer realm=\"{realm}\",service=\"{service}\"";
+        if (response.StatusCode != HttpStatusCode.Unauthorized || !challenge.StartsWith(expected, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"{Binary} on {Host} was started in token mode but answered an anonymous GET /v2/ with {(int)response.StatusCode} '{challenge}', not 401 '{expected}': {Output}");
         }
     }
 

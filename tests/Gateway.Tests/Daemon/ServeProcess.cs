@@ -58,6 +58,11 @@ internal sealed class ServeProcess : IDisposable
             {
                 return false;
             }
+            catch (TaskCanceledException)
+            {
+                // listening but not answering within 2 s yet (a process starting on a busy machine)
+                return false;
+            }
         }, seconds: 20);
         return up ? serve : throw new InvalidOperationException($"serve did not come up: {serve.Output}");
     }

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using SyncGateway.Gateway.Live;
 using SyncGateway.Gateway.Metrics;
 using SyncGateway.Gateway.Replication;
@@ -18,7 +17,7 @@ public sealed class ReconcilerTests
     public async Task Reconciles_AtStart_ThenEveryPollInterval(int intervalSeconds, int expected)
     {
         using var workspace = new Workspace();
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
+        var time = new PollWatchingTimeProvider(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero), TimeSpan.FromSeconds(intervalSeconds));
         var configuration = new SyncConfiguration
         {
             Rules = [],
@@ -38,8 +37,18 @@ public sealed class ReconcilerTests
         reconciled.Add(state.Last!.Value.At);
         for (var step = 0; step < 2 * Math.Max(intervalSeconds, 1) + 10; step++)
         {
-            // Give the reconciler a moment to start waiting, then move the clock a second at a time.
-            Thread.Sleep(step % Math.Max(intervalSeconds, 1) == 0 ? 100 : 1);
+            // At a poll, the clock moves on only once the reconciler waits for the next one (a busy
+            // machine may take longer than any sleep to get there); then a second at a time.
+            if (intervalSeconds > 0 && step % intervalSeconds == 0)
+            {
+                var polls = (step / intervalSeconds) + 1;
+                Assert.True(SpinWait.SpinUntil(() => time.PollWaits >= polls, TimeSpan.FromSeconds(5)), $"the reconciler waits for poll {polls}");
+            }
+            else
+            {
+                Thread.Sleep(intervalSeconds > 0 ? 1 : 100);
+            }
+
             time.Advance(TimeSpan.FromSeconds(1));
             if (state.Last is { } last && last.At != reconciled[^1])
             {
