@@ -11,8 +11,8 @@ namespace SyncGateway.Gateway.Replication;
 
 /// <summary>
 /// Copies what waits in the durable queue (pushes the gateway saw, webhook events, reads that
-/// missed the mirror). <see cref="SyncOptions.Concurrency"/> slots each take the next entry as soon
-/// as they are free, so one large image holds one slot and the rest flow past it. Finished work
+/// missed the mirror). <see cref="SyncOptions.ImagesInFlight"/> slots each take the next entry as
+/// soon as they are free (blob streams still share the engine's <see cref="SyncOptions.Concurrency"/>), so one large image holds one slot and the rest flow past it. Finished work
 /// leaves the queue (unless a newer event came meanwhile: then it runs again); failed work stays,
 /// with its reason, and comes back later; work whose source image is gone ends, recorded.
 /// </summary>
@@ -34,7 +34,7 @@ internal sealed partial class ReplicationWorker(ReplicationQueue queue, Replicat
         try
         {
             ReplicationMetrics.QueueDepth.Set(await queue.DepthAsync(stoppingToken).ConfigureAwait(false));
-            var slots = Enumerable.Range(0, engine.Options.Concurrency).Select(_ => Task.Run(() => RunSlotAsync(stoppingToken, copying.Token), CancellationToken.None));
+            var slots = Enumerable.Range(0, engine.Options.ImagesInFlight).Select(_ => Task.Run(() => RunSlotAsync(stoppingToken, copying.Token), CancellationToken.None));
             await Task.WhenAll(slots).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

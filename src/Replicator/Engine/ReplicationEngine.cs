@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using SyncGateway.Registry.Client;
 using SyncGateway.Replicator.Configuration;
@@ -53,7 +55,7 @@ public sealed class ReplicationEngine : IDisposable
 
     /// <summary>Expands the rules without copying anything (<c>--dry-run</c>).</summary>
     public Task<Plan> PlanAsync(SyncConfiguration configuration, RegistryClientPool registries, CancellationToken cancellationToken) =>
-        _planner.PlanAsync(configuration, new RunContext(registries, new TransferStats()), Options.Concurrency, cancellationToken);
+        _planner.PlanAsync(configuration, new RunContext(registries, new TransferStats()), Options.ImagesInFlight, cancellationToken);
 
     /// <summary>
     /// A bulk sync: plans every rule and copies every task, <see cref="SyncOptions.Concurrency"/>
@@ -63,19 +65,43 @@ public sealed class ReplicationEngine : IDisposable
     {
         var started = _time.GetTimestamp();
         var run = new RunContext(registries, stats);
-        var plan = await _planner.PlanAsync(configuration, run, Options.Concurrency, cancellationToken).ConfigureAwait(false);
-        observer?.Planned(plan.Tasks.Count);
+        var queue = Channel.CreateBounded<SyncTask>(new BoundedChannelOptions(4 * Options.ImagesInFlight) { SingleWriter = true });
+        var results = new ConcurrentQueue<TaskResult>();
+        var planned = 0;
 
-        var results = new TaskResult[plan.Tasks.Count];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, plan.Tasks.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = Options.Concurrency, CancellationToken = cancellationToken },
-            async (i, ct) =>
+        // Copying starts with the first task the planner hands over; the planner lists ahead.
+        var copiers = Enumerable.Range(0, Options.ImagesInFlight).Select(_ => Task.Run(
+            async () =>
             {
-                results[i] = await CopyAsync(plan.Tasks[i], run, ct).ConfigureAwait(false);
-                observer?.Completed(results[i]);
-            }).ConfigureAwait(false);
-        return new SyncSummary(results, plan.Failures, stats, _time.GetElapsedTime(started)) { PatternMatches = plan.PatternMatches };
+                await foreach (var task in queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var result = await CopyAsync(task, run, cancellationToken).ConfigureAwait(false);
+                    results.Enqueue(result);
+                    observer?.Completed(result);
+                }
+            },
+            CancellationToken.None)).ToList();
+        Plan plan;
+        try
+        {
+            plan = await _planner.StreamAsync(
+                configuration,
+                run,
+                Options.ImagesInFlight,
+                async task =>
+                {
+                    observer?.Planned(Interlocked.Increment(ref planned));
+                    await queue.Writer.WriteAsync(task, cancellationToken).ConfigureAwait(false);
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            queue.Writer.TryComplete();
+        }
+
+        await Task.WhenAll(copiers).ConfigureAwait(false);
+        return new SyncSummary(results.ToArray(), plan.Failures, stats, _time.GetElapsedTime(started)) { PatternMatches = plan.PatternMatches };
     }
 
     /// <summary>
@@ -87,11 +113,11 @@ public sealed class ReplicationEngine : IDisposable
     {
         var started = _time.GetTimestamp();
         var run = new RunContext(registries, new TransferStats());
-        var plan = await _planner.PlanAsync(configuration, run, Options.Concurrency, cancellationToken).ConfigureAwait(false);
+        var plan = await _planner.PlanAsync(configuration, run, Options.ImagesInFlight, cancellationToken).ConfigureAwait(false);
         var results = new VerifyResult[plan.Tasks.Count];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, plan.Tasks.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = Options.Concurrency * 4, CancellationToken = cancellationToken },
+            new ParallelOptions { MaxDegreeOfParallelism = Options.ImagesInFlight, CancellationToken = cancellationToken },
             async (i, ct) => results[i] = await VerifyAsync(plan.Tasks[i], run, ct).ConfigureAwait(false)).ConfigureAwait(false);
         return new VerifyReport(results, plan.Failures, _time.GetElapsedTime(started));
     }

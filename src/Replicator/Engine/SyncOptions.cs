@@ -5,7 +5,22 @@ namespace SyncGateway.Replicator.Engine;
 /// <summary>The knobs of one run, after flags have overridden the file.</summary>
 public sealed record SyncOptions
 {
+    /// <summary>Blob streams at once, in the whole process (and so memory: this times a buffer).</summary>
     public int Concurrency { get; init; } = 5;
+
+    /// <summary>
+    /// Images being worked on at once: tag lists, HEADs, manifest GETs and blob checks, which cost a
+    /// round trip each and little else. Far more than <see cref="Concurrency"/>, so that latency is
+    /// hidden; streams still wait for one of the <see cref="Concurrency"/> slots.
+    /// </summary>
+    public int ImagesInFlight
+    {
+        get => Math.Max(field, Concurrency);
+        init;
+    } = DefaultImagesInFlight;
+
+    /// <summary>Enough to hide ~50 ms round trips at a few hundred requests a second.</summary>
+    public const int DefaultImagesInFlight = 32;
 
     public int Retries { get; init; } = 2;
 

@@ -15,7 +15,22 @@ internal sealed class Planner(Retrier retry, ILogger logger)
 {
     private readonly Discovery _discovery = new(retry, logger);
 
+    /// <summary>The whole plan at once (a dry run, <c>verify</c>).</summary>
     public async Task<Plan> PlanAsync(SyncConfiguration configuration, RunContext run, int concurrency, CancellationToken cancellationToken)
+    {
+        var tasks = new List<SyncTask>();
+        var outline = await StreamAsync(configuration, run, concurrency, task => { tasks.Add(task); return ValueTask.CompletedTask; }, cancellationToken).ConfigureAwait(false);
+        return outline with { Tasks = tasks };
+    }
+
+    /// <summary>
+    /// Hands each task to <paramref name="emit"/> as soon as its rule is expanded, in the rules'
+    /// order (so a destination two rules name keeps the first rule's copy), while up to
+    /// <paramref name="concurrency"/> rules ahead are being listed. Copying starts with the first
+    /// task, not after the whole plan. Returns the plan without its tasks: what failed, and how
+    /// many repositories each pattern matched.
+    /// </summary>
+    public async Task<Plan> StreamAsync(SyncConfiguration configuration, RunContext run, int concurrency, Func<SyncTask, ValueTask> emit, CancellationToken cancellationToken)
     {
         var discovered = new DiscoveryResult[configuration.PatternRules.Count];
         await Parallel.ForEachAsync(
@@ -23,52 +38,91 @@ internal sealed class Planner(Retrier retry, ILogger logger)
             new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
             async (i, ct) => discovered[i] = await _discovery.ExpandAsync(configuration.PatternRules[i], run, ct).ConfigureAwait(false)).ConfigureAwait(false);
         var rules = configuration.Rules.Concat(discovered.SelectMany(d => d.Rules)).ToList();
-        var plan = await PlanAsync(rules, run, concurrency, cancellationToken).ConfigureAwait(false);
-        return plan with
-        {
-            Failures = [.. discovered.SelectMany(d => d.Failures), .. plan.Failures],
-            PatternMatches = configuration.PatternRules.Select((p, i) => (p.Key, discovered[i].Matched)).ToDictionary(m => m.Key, m => m.Matched, StringComparer.Ordinal),
-        };
-    }
+        var failures = new List<PlanFailure>(discovered.SelectMany(d => d.Failures));
 
-    private async Task<Plan> PlanAsync(IReadOnlyList<SyncRule> rules, RunContext run, int concurrency, CancellationToken cancellationToken)
-    {
-        var perRule = new (List<SyncTask>? Tasks, PlanFailure? Failure)[rules.Count];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, rules.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
-            async (i, ct) => perRule[i] = await ExpandAsync(rules[i], run, ct).ConfigureAwait(false)).ConfigureAwait(false);
-
-        var tasks = new List<SyncTask>();
-        var failures = new List<PlanFailure>();
-        var seen = new Dictionary<string, SyncTask>(StringComparer.Ordinal);
-        foreach (var (ruleTasks, failure) in perRule)
-        {
-            if (failure is not null)
+        using var ahead = new SemaphoreSlim(concurrency, concurrency);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var expansions = rules.Select(_ => new TaskCompletionSource<(List<SyncTask>?, PlanFailure?)>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        var starter = Task.Run(
+            async () =>
             {
-                failures.Add(failure);
-                continue;
-            }
-
-            foreach (var task in ruleTasks!)
-            {
-                var destination = task.Destination.ToString();
-                if (seen.TryGetValue(destination, out var earlier))
+                var started = new List<Task>();
+                try
                 {
-                    if (earlier.Source != task.Source)
+                    for (var i = 0; i < rules.Count; i++)
                     {
-                        failures.Add(new PlanFailure(task.Rule, $"{task.Source} and {earlier.Source} (from {earlier.Rule}) both go to {destination}; keeping the first"));
+                        await ahead.WaitAsync(stop.Token).ConfigureAwait(false);
+                        var (rule, slot) = (rules[i], expansions[i]);
+                        started.Add(Task.Run(async () =>
+                        {
+                            try
+                            {
+                                slot.TrySetResult(await ExpandAsync(rule, run, stop.Token).ConfigureAwait(false));
+                            }
+                            catch (Exception ex)
+                            {
+                                slot.TrySetException(ex);
+                            }
+                            finally
+                            {
+                                ahead.Release();
+                            }
+                        }));
                     }
+                }
+                catch (OperationCanceledException)
+                {
+                    foreach (var slot in expansions)
+                    {
+                        slot.TrySetCanceled(stop.Token);
+                    }
+                }
 
+                await Task.WhenAll(started).ConfigureAwait(false);
+            },
+            CancellationToken.None);
+
+        var seen = new Dictionary<string, SyncTask>(StringComparer.Ordinal);
+        try
+        {
+            for (var i = 0; i < rules.Count; i++)
+            {
+                var (ruleTasks, failure) = await expansions[i].Task.ConfigureAwait(false);
+                if (failure is not null)
+                {
+                    failures.Add(failure);
                     continue;
                 }
 
-                seen.Add(destination, task);
-                tasks.Add(task);
+                foreach (var task in ruleTasks!)
+                {
+                    var destination = task.Destination.ToString();
+                    if (seen.TryGetValue(destination, out var earlier))
+                    {
+                        if (earlier.Source != task.Source)
+                        {
+                            failures.Add(new PlanFailure(task.Rule, $"{task.Source} and {earlier.Source} (from {earlier.Rule}) both go to {destination}; keeping the first"));
+                        }
+
+                        continue;
+                    }
+
+                    seen.Add(destination, task);
+                    await emit(task).ConfigureAwait(false);
+                }
             }
         }
+        finally
+        {
+            // Whatever is still being listed (the copying stopped) is not waited for in vain.
+            await stop.CancelAsync().ConfigureAwait(false);
+            await starter.ConfigureAwait(false);
+        }
 
-        return new Plan(tasks, failures);
+        return new Plan([], failures)
+        {
+            PatternMatches = configuration.PatternRules.Select((p, i) => (p.Key, discovered[i].Matched)).ToDictionary(m => m.Key, m => m.Matched, StringComparer.Ordinal),
+        };
     }
 
     private async Task<(List<SyncTask>?, PlanFailure?)> ExpandAsync(SyncRule rule, RunContext run, CancellationToken cancellationToken)
