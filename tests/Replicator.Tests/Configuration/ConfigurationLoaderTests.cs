@@ -210,4 +210,49 @@ public sealed class ConfigurationLoaderTests : IDisposable
         Assert.Contains(error.Errors, e => e.Key == "gateway.listen");
         Assert.Contains(error.Errors, e => e.Key == "gateway.htpasswd");
     }
+
+    [Fact]
+    public void RegistryLimitsAndProxies_AreRead_AndEveryBadOneIsNamed()
+    {
+        var good = Write("limits.yaml", """
+            registries:
+              "registry.example.com":
+                maxRequests: 32
+                requestsPerSecond: "12.5"
+                bandwidth: 50MiB/s
+                proxy: http://proxy.corp:3128
+              "gitlab.example.com:5050":
+                realm: http://gitlab.example.com/jwt/auth
+            rules:
+              - source: harbor.example.com/lib/app
+                destination: registry.example.com/ns/app
+            """);
+        var bad = Write("bad-limits.yaml", """
+            registries:
+              "registry.example.com":
+                maxRequests: -1
+                requestsPerSecond: fast
+                bandwidth: 50MB/s
+                proxy: "proxy.corp:3128"
+              "gitlab.example.com:5050":
+                realm: http://elsewhere.example.com/jwt/auth
+            rules:
+              - source: harbor.example.com/lib/app
+                destination: registry.example.com/ns/app
+            """);
+
+        var endpoint = Load(good).Registries.Single(r => r.Host == "registry.example.com");
+        var errors = Fails(bad).Errors.Select(e => e.ToString()).ToList();
+
+        Assert.Equal(32, endpoint.MaxRequests);
+        Assert.Equal(12.5, endpoint.RequestsPerSecond);
+        Assert.Equal(50L * 1024 * 1024, endpoint.Bandwidth);
+        Assert.Equal(new Uri("http://proxy.corp:3128"), endpoint.Proxy);
+        Assert.Equal(5, errors.Count);
+        Assert.Contains(errors, e => e.Contains("registries[registry.example.com].maxRequests: '-1' is not a whole number from 1", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("registries[registry.example.com].requestsPerSecond: 'fast' is not a number", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("registries[registry.example.com].bandwidth: '50MB/s' is not a bandwidth", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("registries[registry.example.com].proxy: 'proxy.corp:3128' is not an http:// or https:// URL", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("registries[gitlab.example.com:5050].realm: 'http://elsewhere.example.com/jwt/auth' is not on the registry's own host", StringComparison.Ordinal));
+    }
 }
