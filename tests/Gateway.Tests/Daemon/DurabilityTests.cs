@@ -19,26 +19,26 @@ public sealed class DurabilityTests
     {
         await using var source = await RegistryProcess.StartAsync();
         await using var mirror = await RegistryProcess.StartAsync();
-        await using var slowSource = await FaultProxy.StartAsync(source.BaseUri);
-        await using var watchedMirror = await FaultProxy.StartAsync(mirror.BaseUri);
+                await using var watchedMirror = await FaultProxy.StartAsync(mirror.BaseUri);
         using var workspace = new Workspace();
         using var seeder = new ImageSeeder(source.Host);
         using var atMirror = new ImageSeeder(mirror.Host);
         var layers = Enumerable.Range(0, 6).Select(i => ImageSeeder.RandomBytes(200_000, 700 + i)).ToArray();
         var image = await seeder.PushImageAsync("lib/big", "1", layers);
 
-        // Each layer takes a second to come out of the source, so the kill lands mid-copy.
-        slowSource.Fault = async context =>
+        // Each layer takes a second to go into the mirror, two at a time (concurrency 2), so the kill lands mid-copy.
+        var slowUploads = true;
+        watchedMirror.Around = async context =>
         {
-            if (context.Request.Method == "GET" && context.Request.Path.Value!.Contains("/blobs/", StringComparison.Ordinal))
+            if (Volatile.Read(ref slowUploads) && context.Request.Method == "PUT" && context.Request.ContentLength > 0)
             {
                 await Task.Delay(1000);
             }
 
-            return false;
+            return null;
         };
         var port = RegistryProcess.FreePort();
-        var config = Config(workspace, slowSource.Host, watchedMirror.Host, port);
+        var config = Config(workspace, source.Host, watchedMirror.Host, port);
 
         using (var first = await ServeProcess.StartAsync(config, port))
         {
@@ -57,6 +57,7 @@ public sealed class DurabilityTests
         }
 
         Assert.InRange(committed.Count, 1, layers.Length - 1);
+        Volatile.Write(ref slowUploads, false);
         watchedMirror.Requests.Clear();
 
         using (var second = await ServeProcess.StartAsync(config, port))
