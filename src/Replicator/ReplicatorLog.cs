@@ -38,6 +38,9 @@ internal static partial class ReplicatorLog
     [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Conflict {Source} -> {Destination}: the destination is at {DestinationDigest}, the source at {SourceDigest}; left alone (overwrite is off)")]
     public static partial void Conflict(ILogger logger, string source, string destination, string destinationDigest, string sourceDigest);
 
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Error, Message = "The records could not take the failure of {Task}: {Reason}")]
+    public static partial void RecordingFailed(ILogger logger, string task, string reason);
+
     [LoggerMessage(EventId = 1009, Level = LogLevel.Debug, Message = "Blob {Digest} ({Size} bytes) {Action} in {Repository}")]
     public static partial void Blob(ILogger logger, string digest, long size, string action, string repository);
 }

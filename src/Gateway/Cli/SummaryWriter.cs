@@ -77,7 +77,7 @@ internal static class SummaryWriter
     /// <summary>One <c>source destination digest</c> line per image (skopeo's <c>--digestfile</c>, for every image).</summary>
     public static async Task WriteDigestsAsync(string path, IEnumerable<TaskResult> results)
     {
-        var lines = results.Where(r => r.Digest is not null).Select(r => $"{r.Task.Source} {r.Task.Destination} {r.Digest}");
+        var lines = results.Where(r => r.Digest is not null).Select(r => $"{r.Task.Source} {r.Task.Destination} {r.Digest}").Order(StringComparer.Ordinal);
         await File.WriteAllLinesAsync(path, lines).ConfigureAwait(false);
     }
 
@@ -103,7 +103,8 @@ internal static class SummaryWriter
 
     private static async Task WriteMapAsync(string path, IEnumerable<(string Source, string Destination)> pairs, string format)
     {
-        var map = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        // Sorted, so the same run writes the same file whatever order the copies ended in.
+        var map = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var (source, destination) in pairs)
         {
             if (!map.TryGetValue(source, out var destinations))
@@ -115,6 +116,11 @@ internal static class SummaryWriter
             {
                 destinations.Add(destination);
             }
+        }
+
+        foreach (var destinations in map.Values)
+        {
+            destinations.Sort(StringComparer.Ordinal);
         }
 
         string content;

@@ -96,6 +96,13 @@ internal sealed partial class ReplicationWorker(ReplicationQueue queue, Replicat
             queue.Release(item);
             return;
         }
+        catch (Exception ex)
+        {
+            // The slot lives on; the entry stays queued and comes back after its pause.
+            Log.RecordFailed(logger, item.Task.ToString(), ex);
+            await TryPostponeAsync(item, ex.Message).ConfigureAwait(false);
+            return;
+        }
 
         try
         {
@@ -124,6 +131,18 @@ internal sealed partial class ReplicationWorker(ReplicationQueue queue, Replicat
         {
             queue.Release(item);
             Log.RecordFailed(logger, item.Task.ToString(), ex);
+        }
+    }
+
+    private async Task TryPostponeAsync(QueuedItem item, string error)
+    {
+        try
+        {
+            await queue.PostponeAsync(item, error, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+        {
+            queue.Release(item);
         }
     }
 

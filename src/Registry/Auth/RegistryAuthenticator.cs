@@ -10,10 +10,10 @@ namespace SyncGateway.Registry.Auth;
 /// <summary>
 /// Answers one registry host's challenges: Basic with the configured credentials, or Bearer tokens
 /// fetched per scope from the realm the registry names and cached until shortly before they expire.
-/// A realm is followed only over https, or over plain HTTP on the registry's own address; on the
-/// registry's own host but another port (GitLab's registry on :5050 with its realm on :80,
-/// docker_auth on :5001) only when the registry is marked <c>insecure</c> or the realm is the one
-/// the operator listed for it. Credentials never travel in the clear to another host.
+/// A realm is followed over https; over plain HTTP only on the registry's own host (any port:
+/// GitLab's registry on :5050 with its realm on :80, docker_auth on :5001) and only when the
+/// registry is marked <c>insecure</c> or the realm is the one the operator listed for it.
+/// Credentials never travel in the clear to another host.
 /// </summary>
 internal sealed class RegistryAuthenticator(string apiHost, RegistryCredentials? credentials, HttpClient http, TimeProvider time, bool insecure = false, Uri? trustedRealm = null)
 {
@@ -176,11 +176,8 @@ internal sealed class RegistryAuthenticator(string apiHost, RegistryCredentials?
             return false;
         }
 
-        if (string.Equals(realm.Authority, apiHost, StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-
+        // Plain HTTP carries the credentials in the clear: only to the registry's own host, and
+        // only when the registry itself is reached that way (insecure) or the realm is listed.
         var registryHost = new Uri($"http://{apiHost}/").Host;
         var sameHost = string.Equals(realm.Host, registryHost, StringComparison.OrdinalIgnoreCase);
         var listed = trustedRealm is not null && string.Equals(realm.GetLeftPart(UriPartial.Path), trustedRealm.GetLeftPart(UriPartial.Path), StringComparison.OrdinalIgnoreCase);

@@ -58,6 +58,12 @@ public sealed class CatalogLister
                 next = TagLister.NextPage(response, "list the catalog");
             }
 
+            // A registry that ignores 'last' would hand out the same page for ever: stop, saying so.
+            if (repositories.Count > 0 && last is not null && string.CompareOrdinal(repositories[^1], last) <= 0)
+            {
+                throw new RegistryException($"{operation}: the catalog does not advance past '{last}' (the registry ignores 'last' and sends no next Link)");
+            }
+
             foreach (var repository in repositories)
             {
                 yield return repository;

@@ -21,17 +21,10 @@ internal sealed class LimitedRequestContent : HttpContent
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
         SerializeToStreamAsync(stream, context, CancellationToken.None);
 
-    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
-    {
-        await using var source = await _inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var buffer = new byte[64 * 1024];
-        int read;
-        while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            await _bandwidth.TakeAsync(read, cancellationToken).ConfigureAwait(false);
-            await stream.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-        }
-    }
+    // The inner content writes itself (a forwarded body cannot be read as a stream) through a
+    // stream that takes every write's bytes from the bucket first.
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken) =>
+        _inner.CopyToAsync(new ThrottledWriteStream(stream, _bandwidth), context, cancellationToken);
 
     protected override bool TryComputeLength(out long length)
     {
@@ -39,13 +32,5 @@ internal sealed class LimitedRequestContent : HttpContent
         return length >= 0;
     }
 
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _inner.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
+    // The inner content belongs to the request, which gets it back after sending.
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using SyncGateway.Registry.Errors;
-using SyncGateway.Registry.Transport;
 
 namespace SyncGateway.Registry.Limits;
 
@@ -12,21 +11,19 @@ namespace SyncGateway.Registry.Limits;
 /// <c>RateLimit-Remaining</c> of 0 with its <c>RateLimit-Reset</c>), so that requests wait before
 /// they are refused rather than after.
 /// </summary>
-internal sealed class RegistryLimits(RegistryEndpoint endpoint, TimeProvider time, IRegistryLimitObserver? observer)
+internal sealed class RegistryLimits(string host, int? maxRequests, double? requestsPerSecond, long? bandwidth, TimeProvider time, IRegistryLimitObserver? observer)
 {
     private static readonly TimeSpan LongestPause = TimeSpan.FromMinutes(10);
-    private readonly AdaptiveConcurrency _concurrency = new(endpoint.MaxRequests);
-    private readonly TokenBucket? _requests = endpoint.RequestsPerSecond is { } rate ? new TokenBucket(rate, time) : null;
+    private readonly AdaptiveConcurrency _concurrency = new(maxRequests);
+    private readonly TokenBucket? _requests = requestsPerSecond is { } rate ? new TokenBucket(rate, time) : null;
     private readonly Lock _gate = new();
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
 
     /// <summary>Shared by every stream to or from the registry; null without a cap.</summary>
-    public TokenBucket? Bandwidth { get; } = endpoint.Bandwidth is { } bytes ? new TokenBucket(bytes, time, Math.Max(bytes, 256 * 1024)) : null;
+    public TokenBucket? Bandwidth { get; } = bandwidth is { } bytes ? new TokenBucket(bytes, time, Math.Max(bytes, 256 * 1024)) : null;
 
     public int? ConcurrencyLimit => _concurrency.Limit;
 
-    /// <summary>Whether a body must be held under the limits (a bandwidth cap, or a limit in flight).</summary>
-    public bool Capped => Bandwidth is not null || _concurrency.Limit is not null;
 
     /// <summary>Waits for the registry's pause, its request rate and a slot in flight.</summary>
     public async ValueTask<AdaptiveConcurrency.Lease> EnterAsync(CancellationToken cancellationToken)
@@ -57,7 +54,7 @@ internal sealed class RegistryLimits(RegistryEndpoint endpoint, TimeProvider tim
         if (response.Headers.TryGetValues("RateLimit-Remaining", out var remainingValues)
             && double.TryParse(remainingValues.First().Split(';')[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var remaining))
         {
-            observer?.RemainingObserved(endpoint.Host, remaining);
+            observer?.RemainingObserved(host, remaining);
             if (remaining <= 0 && ResetAfter(response) is { } reset)
             {
                 Pause(reset, "the registry's rate limit is used up until it resets");
@@ -68,7 +65,7 @@ internal sealed class RegistryLimits(RegistryEndpoint endpoint, TimeProvider tim
         {
             if (_concurrency.Refused(epoch) is { } halved)
             {
-                observer?.LimitChanged(endpoint.Host, halved, $"{(int)response.StatusCode} from the registry");
+                observer?.LimitChanged(host, halved, $"{(int)response.StatusCode} from the registry");
             }
 
             if (RegistryException.ReadRetryAfter(response.Headers.RetryAfter, time) is { } retryAfter)
@@ -78,7 +75,7 @@ internal sealed class RegistryLimits(RegistryEndpoint endpoint, TimeProvider tim
         }
         else if ((int)response.StatusCode < 500 && _concurrency.Succeeded() is { } raised)
         {
-            observer?.LimitChanged(endpoint.Host, raised, "a window of successes");
+            observer?.LimitChanged(host, raised, "a window of successes");
         }
     }
 
@@ -96,7 +93,7 @@ internal sealed class RegistryLimits(RegistryEndpoint endpoint, TimeProvider tim
             _pausedUntil = until;
         }
 
-        observer?.Paused(endpoint.Host, pause, reason);
+        observer?.Paused(host, pause, reason);
     }
 
     // RateLimit-Reset is seconds until the window resets (the IETF draft's form).

@@ -31,7 +31,14 @@ internal static class RegistryHttp
 
         if (endpoint.Insecure)
         {
-            handler.SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = static (_, _, _, _) => true };
+            // Unverified TLS for the registry itself only: its token realm or storage elsewhere is checked as usual.
+            var registryHost = new Uri($"https://{endpoint.ApiHost}/").Host;
+            handler.SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (sender, _, _, errors) =>
+                    errors == SslPolicyErrors.None
+                    || (sender is SslStream stream && string.Equals(stream.TargetHostName, registryHost, StringComparison.OrdinalIgnoreCase)),
+            };
         }
         else if (endpoint.CaFile is { } caFile)
         {

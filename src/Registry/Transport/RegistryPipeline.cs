@@ -24,7 +24,7 @@ internal sealed class RegistryPipeline : IDisposable
             inner = new SchemeHandler(endpoint.ApiHost) { InnerHandler = inner };
         }
 
-        Limits = new RegistryLimits(endpoint, time, observer);
+        Limits = new RegistryLimits(endpoint.Host, endpoint.MaxRequests, endpoint.RequestsPerSecond, endpoint.Bandwidth, time, observer);
         inner = new LimitHandler(Limits) { InnerHandler = inner };
 
         // Token requests go to the realm, wherever it is: through the same connections, without the registry's own handlers.

@@ -168,37 +168,18 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
 
     private async Task UploadAsync(TransferStats stats, RegistryClient source, ImageReference sourceRepository, RegistryClient destination, ImageReference destinationRepository, Descriptor blob, Uri session, CancellationToken cancellationToken)
     {
-        // A stream slot is taken when the source has answered and bytes are about to flow: the
-        // source's round trip does not hold one of the few slots (which bound memory and streams).
+        // The slot is taken before the source is asked: an open download is a stream too, and the
+        // slots bound how many there are (connections, buffers) whatever the number of images.
         var target = destinationRepository.Repository;
-        var holding = false;
+        await transfers.WaitAsync(cancellationToken).ConfigureAwait(false);
+        stats.InFlight(+1);
         try
         {
             var resumes = await destination.Uploads.UploadAsync(
                 target,
                 session,
                 blob,
-                async (offset, ct) =>
-                {
-                    var download = await source.Blobs.OpenAsync(sourceRepository.Repository, blob, ct, offset).ConfigureAwait(false);
-                    if (!holding)
-                    {
-                        try
-                        {
-                            await transfers.WaitAsync(ct).ConfigureAwait(false);
-                        }
-                        catch
-                        {
-                            await download.DisposeAsync().ConfigureAwait(false);
-                            throw;
-                        }
-
-                        holding = true;
-                        stats.InFlight(+1);
-                    }
-
-                    return new CountingStream(download, stats);
-                },
+                async (offset, ct) => new CountingStream(await source.Blobs.OpenAsync(sourceRepository.Repository, blob, ct, offset).ConfigureAwait(false), stats),
                 cancellationToken).ConfigureAwait(false);
             if (resumes > 0)
             {
@@ -212,11 +193,8 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
         }
         finally
         {
-            if (holding)
-            {
-                stats.InFlight(-1);
-                transfers.Release();
-            }
+            stats.InFlight(-1);
+            transfers.Release();
         }
 
         stats.Copied(blob.Size);

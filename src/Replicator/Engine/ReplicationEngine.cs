@@ -69,15 +69,25 @@ public sealed class ReplicationEngine : IDisposable
         var results = new ConcurrentQueue<TaskResult>();
         var planned = 0;
 
-        // Copying starts with the first task the planner hands over; the planner lists ahead.
+        // Copying starts with the first task the planner hands over; the planner lists ahead. If
+        // either side fails, the other is stopped and awaited: nothing runs on after this returns.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var copiers = Enumerable.Range(0, Options.ImagesInFlight).Select(_ => Task.Run(
             async () =>
             {
-                await foreach (var task in queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                try
                 {
-                    var result = await CopyAsync(task, run, cancellationToken).ConfigureAwait(false);
-                    results.Enqueue(result);
-                    observer?.Completed(result);
+                    await foreach (var task in queue.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+                    {
+                        var result = await CopyAsync(task, run, stop.Token).ConfigureAwait(false);
+                        results.Enqueue(result);
+                        observer?.Completed(result);
+                    }
+                }
+                catch
+                {
+                    await stop.CancelAsync().ConfigureAwait(false);
+                    throw;
                 }
             },
             CancellationToken.None)).ToList();
@@ -91,13 +101,19 @@ public sealed class ReplicationEngine : IDisposable
                 async task =>
                 {
                     observer?.Planned(Interlocked.Increment(ref planned));
-                    await queue.Writer.WriteAsync(task, cancellationToken).ConfigureAwait(false);
+                    await queue.Writer.WriteAsync(task, stop.Token).ConfigureAwait(false);
                 },
-                cancellationToken).ConfigureAwait(false);
+                stop.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            throw;
         }
         finally
         {
             queue.Writer.TryComplete();
+            await Task.WhenAll(copiers.Select(c => c.ContinueWith(static _ => { }, TaskScheduler.Default))).ConfigureAwait(false);
         }
 
         await Task.WhenAll(copiers).ConfigureAwait(false);
@@ -176,11 +192,7 @@ public sealed class ReplicationEngine : IDisposable
         {
             ReplicatorLog.Conflict(_logger, task.Source.ToString(), task.Destination.ToString(), conflict.DestinationDigest.ToString(), conflict.SourceDigest.ToString());
             run.Stats.TaskEnded(TaskOutcome.Conflict);
-            if (Records is not null)
-            {
-                await Records.RecordFailureAsync(task.Source.ToString(), task.Destination.ToString(), "conflict: " + conflict.Message, CancellationToken.None).ConfigureAwait(false);
-            }
-
+            await RecordFailureAsync(task, "conflict: " + conflict.Message).ConfigureAwait(false);
             return new TaskResult(task, SyncStatus.Conflict, conflict.DestinationDigest, conflict.Message);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -188,12 +200,26 @@ public sealed class ReplicationEngine : IDisposable
             var reason = RetryPolicy.Describe(ex);
             ReplicatorLog.Failed(_logger, task.Source.ToString(), task.Destination.ToString(), reason);
             run.Stats.TaskEnded(TaskOutcome.Failed);
-            if (Records is not null)
-            {
-                await Records.RecordFailureAsync(task.Source.ToString(), task.Destination.ToString(), reason, CancellationToken.None).ConfigureAwait(false);
-            }
-
+            await RecordFailureAsync(task, reason).ConfigureAwait(false);
             return new TaskResult(task, SyncStatus.Failed, null, reason) { SourceGone = ex is SourceImageGoneException };
+        }
+    }
+
+    // The result stands whether or not the records could take it (a full disk must not stop the run).
+    private async Task RecordFailureAsync(SyncTask task, string reason)
+    {
+        if (Records is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await Records.RecordFailureAsync(task.Source.ToString(), task.Destination.ToString(), reason, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            ReplicatorLog.RecordingFailed(_logger, task.ToString(), ex.Message);
         }
     }
 

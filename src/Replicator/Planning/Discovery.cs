@@ -46,8 +46,8 @@ internal sealed class Discovery(Retrier retry, ILogger logger)
             ReplicatorLog.PlanFailed(logger, pattern.Key, reason);
             return new DiscoveryResult([], [new PlanFailure(pattern.Key, reason)], 0);
         }
-        catch (Exception ex) when (ex is RegistryException or HttpRequestException or IOException or System.Text.Json.JsonException
-                                   || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        // Whatever goes wrong with one rule's listing fails that rule alone.
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             var reason = RetryPolicy.Describe(ex);
             ReplicatorLog.PlanFailed(logger, pattern.Key, reason);

@@ -63,10 +63,6 @@ internal sealed class Planner(Retrier retry, ILogger logger)
                             {
                                 slot.TrySetException(ex);
                             }
-                            finally
-                            {
-                                ahead.Release();
-                            }
                         }));
                     }
                 }
@@ -88,6 +84,10 @@ internal sealed class Planner(Retrier retry, ILogger logger)
             for (var i = 0; i < rules.Count; i++)
             {
                 var (ruleTasks, failure) = await expansions[i].Task.ConfigureAwait(false);
+
+                // A rule's place ahead is free once its tasks are handed on, so the listing stays
+                // at most that far ahead of the copying (and memory does not grow with the rules).
+                ahead.Release();
                 if (failure is not null)
                 {
                     failures.Add(failure);
@@ -149,8 +149,8 @@ internal sealed class Planner(Retrier retry, ILogger logger)
                 var listed = await retry.RunAsync(ct => client.Tags.ListAsync(rule.Source.Repository, ct), run.Stats, cancellationToken).ConfigureAwait(false);
                 tags = rule.Tags.Select(listed);
             }
-            catch (Exception ex) when (ex is RegistryException or HttpRequestException or IOException or System.Text.Json.JsonException
-                                       || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            // Whatever goes wrong with one rule's listing fails that rule alone.
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 var reason = ex is RegistryException { IsNotFound: true }
                     ? $"the source repository {rule.Source.Name} does not exist ({RetryPolicy.Describe(ex)})"

@@ -79,14 +79,37 @@ public sealed class ReplicationQueue(RecordStore records, TimeProvider time)
                     running = _running.Count;
                 }
 
+                // Signals that came while nobody waited are all answered by this one look.
+                while (_signal.Wait(0))
+                {
+                }
+
                 var due = await records.Queue.DueAsync(running + 1, cancellationToken).ConfigureAwait(false);
+                QueuedWork? taken;
                 lock (_running)
                 {
-                    if (due.FirstOrDefault(w => !_running.Contains(w.Id)) is { } work)
+                    taken = due.FirstOrDefault(w => !_running.Contains(w.Id));
+                    if (taken is not null)
                     {
-                        _running.Add(work.Id);
-                        return new QueuedItem(work, new SyncTask(work.Rule, ImageReference.Parse(work.Source), ImageReference.Parse(work.Destination)));
+                        _running.Add(taken.Id);
                     }
+                }
+
+                if (taken is not null)
+                {
+                    if (ImageReference.TryParse(taken.Source, out var source, out _) && ImageReference.TryParse(taken.Destination, out var destination, out var error))
+                    {
+                        return new QueuedItem(taken, new SyncTask(taken.Rule, source, destination));
+                    }
+
+                    // A row no SyncGateway could have written: keep it visible, but out of the way.
+                    await records.Queue.PostponeAsync(taken.Id, taken.Generation, $"not an image reference: {taken.Source} -> {taken.Destination}", LongestRetry, cancellationToken).ConfigureAwait(false);
+                    lock (_running)
+                    {
+                        _running.Remove(taken.Id);
+                    }
+
+                    continue;
                 }
 
                 using var timeout = new CancellationTokenSource(idle, time);
