@@ -5,6 +5,7 @@ using SyncGateway.Gateway.Metrics;
 using SyncGateway.Gateway.Options;
 using SyncGateway.Registry.Auth;
 using SyncGateway.Registry.Client;
+using SyncGateway.Registry.Limits;
 using SyncGateway.Replicator.Copying;
 using SyncGateway.Replicator.Engine;
 using SyncGateway.Replicator.Records;
@@ -89,7 +90,7 @@ internal static class SyncCommand
             configuration.Registries,
             time,
             DockerConfigCredentials.Load(DockerConfigCredentials.DefaultPath()),
-            new RegistryLimitReporter(configuration, loggers.CreateLogger("SyncGateway.Registries")));
+            new RegistryLimitsBook(time, new RegistryLimitReporter(configuration, loggers.CreateLogger("SyncGateway.Registries"))));
         using var records = options.RecordsPath is null ? null : RecordStore.Open(options.RecordsPath, time);
         using var engine = new ReplicationEngine(options, records, time, loggers);
 

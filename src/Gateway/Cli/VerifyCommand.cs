@@ -7,6 +7,7 @@ using SyncGateway.Gateway.Metrics;
 using SyncGateway.Gateway.Options;
 using SyncGateway.Registry.Auth;
 using SyncGateway.Registry.Client;
+using SyncGateway.Registry.Limits;
 using SyncGateway.Replicator.Engine;
 
 namespace SyncGateway.Gateway.Cli;
@@ -58,7 +59,7 @@ internal static class VerifyCommand
             configuration.Registries,
             time,
             DockerConfigCredentials.Load(DockerConfigCredentials.DefaultPath()),
-            new RegistryLimitReporter(configuration, loggers.CreateLogger("SyncGateway.Registries")));
+            new RegistryLimitsBook(time, new RegistryLimitReporter(configuration, loggers.CreateLogger("SyncGateway.Registries"))));
         using var engine = new ReplicationEngine(CommonOptions.ToSyncOptions(parse, configuration) with { RecordsPath = null }, null, time, loggers);
         var report = await engine.VerifyAsync(configuration, registries, cancellationToken).ConfigureAwait(false);
 

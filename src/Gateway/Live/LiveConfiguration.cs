@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using SyncGateway.Gateway.Metrics;
 using SyncGateway.Registry.Auth;
 using SyncGateway.Registry.Client;
+using SyncGateway.Registry.Limits;
 using SyncGateway.Replicator.Configuration;
 
 namespace SyncGateway.Gateway.Live;
@@ -22,7 +23,7 @@ internal sealed partial class LiveConfiguration : IHostedService, IDisposable
     private readonly string _path;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ILogger _limitsLogger;
+    private readonly RegistryLimitsBook _limits;
     private readonly Lock _reloadGate = new();
     private volatile ConfigurationGeneration _current;
     private FileSystemWatcher? _watcher;
@@ -34,7 +35,7 @@ internal sealed partial class LiveConfiguration : IHostedService, IDisposable
         _path = Path.GetFullPath(path);
         _time = time;
         _logger = loggers.CreateLogger("SyncGateway.Configuration");
-        _limitsLogger = loggers.CreateLogger("SyncGateway.Registries");
+        _limits = new RegistryLimitsBook(time, new RegistryLimitReporter(initial, loggers.CreateLogger("SyncGateway.Registries")));
         Gateway = initial.Gateway!;
         _current = Build(initial);
     }
@@ -141,7 +142,7 @@ internal sealed partial class LiveConfiguration : IHostedService, IDisposable
             configuration.Registries,
             _time,
             DockerConfigCredentials.Load(DockerConfigCredentials.DefaultPath()),
-            new RegistryLimitReporter(configuration, _limitsLogger));
+            _limits);
         return new ConfigurationGeneration(configuration, registries, new MirrorMap(configuration, Gateway.Source!, Gateway.Mirror));
     }
 

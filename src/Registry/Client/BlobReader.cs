@@ -58,8 +58,13 @@ public sealed class BlobReader
         for (var hop = 0; RegistryTransport.IsRedirect(response.StatusCode) && hop < MaxRedirects; hop++)
         {
             var from = response.RequestMessage!.RequestUri!;
-            var location = response.Headers.Location ?? throw new RegistryException($"{operation}: a redirect without a Location");
+            var location = response.Headers.Location;
             response.Dispose();
+            if (location is null)
+            {
+                throw new RegistryException($"{operation}: a redirect without a Location");
+            }
+
 
             // Storage behind a redirect authenticates by its own signed URL; the registry's
             // credentials stay with the registry (no scope: the pipeline adds none).

@@ -8,7 +8,8 @@ namespace SyncGateway.Registry.Client;
 /// <summary>
 /// One <see cref="RegistryClient"/> per configured endpoint (a host, or a namespace of a host with
 /// credentials of its own), each with its own handler pipeline: connection pool, TLS settings and
-/// token cache. Disposing the pool closes every connection.
+/// token cache. Disposing the pool closes every connection. The registries' limits come from a
+/// <see cref="RegistryLimitsBook"/> that outlives the pool (one per process).
 /// Hosts the configuration does not name get a secure endpoint with the docker login's
 /// credentials, if there are any.
 /// </summary>
@@ -16,8 +17,9 @@ public sealed class RegistryClientPool(
     IEnumerable<RegistryEndpoint> endpoints,
     TimeProvider time,
     IReadOnlyDictionary<string, RegistryCredentials>? dockerLogins = null,
-    IRegistryLimitObserver? limitObserver = null) : IDisposable
+    RegistryLimitsBook? limits = null) : IDisposable
 {
+    private readonly RegistryLimitsBook _limits = limits ?? new RegistryLimitsBook(time);
     private readonly Func<RegistryEndpoint, HttpMessageHandler>? _connections;
     private readonly RegistryEndpoint[] _endpoints = endpoints.OrderByDescending(e => e.Prefix.Length).ToArray();
     private readonly ConcurrentDictionary<string, Lazy<(RegistryClient Client, RegistryPipeline Pipeline)>> _clients = new(StringComparer.OrdinalIgnoreCase);
@@ -45,7 +47,7 @@ public sealed class RegistryClientPool(
         var key = endpoint.Prefix;
         return _clients.GetOrAdd(key, _ => new Lazy<(RegistryClient, RegistryPipeline)>(() =>
         {
-            var pipeline = new RegistryPipeline(endpoint, time, limitObserver, _connections?.Invoke(endpoint));
+            var pipeline = new RegistryPipeline(endpoint, time, _limits, _connections?.Invoke(endpoint));
             return (new RegistryClient(endpoint, pipeline, time), pipeline);
         })).Value.Client;
     }

@@ -15,7 +15,7 @@ internal sealed class RegistryPipeline : IDisposable
     private readonly HttpClient _tokens;
 
     /// <summary>Builds the stack; <paramref name="connections"/> replaces the connection pool at its bottom (tests script the answers there).</summary>
-    public RegistryPipeline(RegistryEndpoint endpoint, TimeProvider time, IRegistryLimitObserver? observer, HttpMessageHandler? connections = null)
+    public RegistryPipeline(RegistryEndpoint endpoint, TimeProvider time, RegistryLimitsBook limits, HttpMessageHandler? connections = null)
     {
         _connections = connections ?? RegistryHttp.CreateHandler(endpoint);
         HttpMessageHandler inner = _connections;
@@ -24,7 +24,7 @@ internal sealed class RegistryPipeline : IDisposable
             inner = new SchemeHandler(endpoint.ApiHost) { InnerHandler = inner };
         }
 
-        Limits = new RegistryLimits(endpoint.Host, endpoint.MaxRequests, endpoint.RequestsPerSecond, endpoint.Bandwidth, time, observer);
+        Limits = limits.For(endpoint.Host, endpoint.MaxRequests, endpoint.RequestsPerSecond, endpoint.Bandwidth);
         inner = new LimitHandler(Limits) { InnerHandler = inner };
 
         // Token requests go to the realm, wherever it is: through the same connections, without the registry's own handlers.
