@@ -14,7 +14,7 @@ internal static class SummaryWriter
         var failed = summary.Failed.ToList();
         var conflicts = summary.Conflicts.ToList();
         var text = new StringBuilder()
-            .AppendLine($"Synced {summary.Synced}, already in sync {summary.AlreadyInSync}, failed {failed.Count}, failed to generate {summary.PlanFailures.Count}, conflicts {conflicts.Count} ({summary.Results.Count} images in {summary.Duration.TotalSeconds:0.0}s)")
+            .AppendLine($"Synced {summary.Synced}, already in sync {summary.AlreadyInSync}, failed {summary.Count(SyncStatus.Failed)}, failed to generate {summary.PlanFailures.Count}, conflicts {summary.Count(SyncStatus.Conflict)} ({summary.Images} images in {summary.Duration.TotalSeconds:0.0}s)")
             .AppendLine($"Blobs: copied {stats.BlobsCopied} ({Bytes.Format(stats.BytesCopied)}), mounted {stats.BlobsMounted} ({Bytes.Format(stats.BytesMounted)}), skipped {stats.BlobsSkipped} ({Bytes.Format(stats.BytesSkipped)}); manifests pushed {stats.ManifestsPushed}; retries {stats.Retries}");
         foreach (var (rule, matched) in summary.PatternMatches)
         {

@@ -77,6 +77,9 @@ internal static class SyncCommand
             options = options with { RecordsPath = null };
         }
 
+        // Successes are kept only for the files that list them: a 10,000-image run stays small.
+        options = options with { KeepSucceeded = parse.GetValue(SuccessOutput) is not null || parse.GetValue(DigestsOutput) is not null };
+
         var logPath = parse.GetValue(Log);
         await using var logFile = logPath is null ? null : new StreamWriter(logPath, append: true);
         var live = console.IsTerminal && logPath is null;

@@ -81,7 +81,7 @@ internal static class GatewayHost
         if (role.Replicates())
         {
             services.AddSingleton(sp => RecordStore.Open(options.RecordsPath ?? ReplicatorSettings.DefaultRecords, sp.GetRequiredService<TimeProvider>()));
-            services.AddSingleton(sp => new ReplicationEngine(options, sp.GetRequiredService<RecordStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+            services.AddSingleton(sp => new ReplicationEngine(options with { KeepSucceeded = false }, sp.GetRequiredService<RecordStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
             services.AddSingleton<ReplicationQueue>();
             services.AddSingleton<ReconcileState>();
             services.Configure<HostOptions>(host => host.ShutdownTimeout = ReplicationWorker.ShutdownGrace + TimeSpan.FromSeconds(10));

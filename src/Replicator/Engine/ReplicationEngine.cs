@@ -67,6 +67,7 @@ public sealed class ReplicationEngine : IDisposable
         var run = new RunContext(registries, stats);
         var queue = Channel.CreateBounded<SyncTask>(new BoundedChannelOptions(4 * Options.ImagesInFlight) { SingleWriter = true });
         var results = new ConcurrentQueue<TaskResult>();
+        var counts = new int[Enum.GetValues<SyncStatus>().Length];
         var planned = 0;
 
         // Copying starts with the first task the planner hands over; the planner lists ahead. If
@@ -80,7 +81,12 @@ public sealed class ReplicationEngine : IDisposable
                     await foreach (var task in queue.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
                     {
                         var result = await CopyAsync(task, run, stop.Token).ConfigureAwait(false);
-                        results.Enqueue(result);
+                        Interlocked.Increment(ref counts[(int)result.Status]);
+                        if (Options.KeepSucceeded || result.Status is SyncStatus.Failed or SyncStatus.Conflict)
+                        {
+                            results.Enqueue(result);
+                        }
+
                         observer?.Completed(result);
                     }
                 }
@@ -117,7 +123,11 @@ public sealed class ReplicationEngine : IDisposable
         }
 
         await Task.WhenAll(copiers).ConfigureAwait(false);
-        return new SyncSummary(results.ToArray(), plan.Failures, stats, _time.GetElapsedTime(started)) { PatternMatches = plan.PatternMatches };
+        return new SyncSummary(results.ToArray(), plan.Failures, stats, _time.GetElapsedTime(started))
+        {
+            PatternMatches = plan.PatternMatches,
+            Counts = Enum.GetValues<SyncStatus>().ToDictionary(s => s, s => counts[(int)s]),
+        };
     }
 
     /// <summary>

@@ -31,6 +31,9 @@ public sealed record SyncOptions
 
     public PlatformFilter Platforms { get; init; } = new([], []);
 
+    /// <summary>Whether a run's summary keeps the result of every image in sync (for output files), or only failures and conflicts.</summary>
+    public bool KeepSucceeded { get; init; } = true;
+
     /// <summary>The SQLite records file; null runs without records.</summary>
     public string? RecordsPath { get; init; }
 }
