@@ -46,7 +46,8 @@ internal sealed class RecordsDatabase : IDisposable
                 registry TEXT NOT NULL, repository TEXT NOT NULL, digest TEXT NOT NULL,
                 size INTEGER NOT NULL, seen_at TEXT NOT NULL,
                 PRIMARY KEY (registry, repository, digest)) WITHOUT ROWID;
-            CREATE INDEX IF NOT EXISTS blobs_by_digest ON blobs (registry, digest);
+            DROP INDEX IF EXISTS blobs_by_digest;
+            CREATE INDEX IF NOT EXISTS blobs_by_digest_seen ON blobs (registry, digest, seen_at);
             CREATE TABLE IF NOT EXISTS tags (
                 registry TEXT NOT NULL, repository TEXT NOT NULL, tag TEXT NOT NULL,
                 digest TEXT NOT NULL, source TEXT NOT NULL, replicated_at TEXT NOT NULL,
