@@ -186,7 +186,7 @@ internal static class FarBench
     }
 
     /// <summary>The machine's one-minute load average: other work on the cores shows in the wall times.</summary>
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "-";
+    internal static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "-";
 
     private static string Ratio(int theirs, int ours) => ours == 0 ? "-" : (theirs / (double)ours).ToString("0.0", CultureInfo.InvariantCulture) + "x";
 }
