@@ -11,6 +11,7 @@ command -v htpasswd >/dev/null 2>&1 || packages+=(apache2-utils)
 { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || packages+=(prometheus)
 [ -x /usr/bin/time ] || packages+=(time)
 command -v tinyproxy >/dev/null 2>&1 || [ -x /usr/sbin/tinyproxy ] || packages+=(tinyproxy)
+[ -x /bin/kill ] || packages+=(procps)   # the reload tests send SIGHUP with kill
 if [ ${#packages[@]} -eq 0 ]; then
   exit 0
 fi

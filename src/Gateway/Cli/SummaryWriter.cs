@@ -1,7 +1,9 @@
 using System.Text;
 using System.Text.Json;
-using SyncGateway.Replicator.Planning;
+using SyncGateway.Registry.Protocol;
 using SyncGateway.Replicator.Engine;
+using SyncGateway.Replicator.Planning;
+using SyncGateway.Replicator.Tasks;
 
 namespace SyncGateway.Gateway.Cli;
 
@@ -75,11 +77,12 @@ internal static class SummaryWriter
     }
 
     /// <summary>One <c>source destination digest</c> line per image (skopeo's <c>--digestfile</c>, for every image).</summary>
-    public static async Task WriteDigestsAsync(string path, IEnumerable<TaskResult> results)
-    {
-        var lines = results.Where(r => r.Digest is not null).Select(r => $"{r.Task.Source} {r.Task.Destination} {r.Digest}").Order(StringComparer.Ordinal);
-        await File.WriteAllLinesAsync(path, lines).ConfigureAwait(false);
-    }
+    public static Task WriteDigestsAsync(string path, IEnumerable<TaskResult> results) =>
+        WriteDigestsAsync(path, results.Where(r => r.Digest is not null).Select(r => (r.Task, r.Digest!.Value)));
+
+    /// <summary>The same file from any source of (task, digest) pairs (<c>sync</c> and <c>verify</c> write it alike).</summary>
+    public static Task WriteDigestsAsync(string path, IEnumerable<(SyncTask Task, Digest Digest)> images) =>
+        File.WriteAllLinesAsync(path, images.Select(i => $"{i.Task.Source} {i.Task.Destination} {i.Digest}").Order(StringComparer.Ordinal));
 
     /// <summary>
     /// Writes results as an image-syncer images map (source -> destination, or a list of them when

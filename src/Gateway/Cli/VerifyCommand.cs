@@ -67,10 +67,7 @@ internal static class VerifyCommand
         await console.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
         if (parse.GetValue(DigestsOutput) is { } digests)
         {
-            await File.WriteAllLinesAsync(
-                digests,
-                report.Results.Where(r => r.Status == VerifyStatus.InSync).Select(r => $"{r.Task.Source} {r.Task.Destination} {r.SourceDigest}"),
-                cancellationToken).ConfigureAwait(false);
+            await SummaryWriter.WriteDigestsAsync(digests, report.Results.Where(r => r.Status == VerifyStatus.InSync).Select(r => (r.Task, r.SourceDigest!.Value))).ConfigureAwait(false);
         }
 
         return report.ExitCode;

@@ -15,12 +15,6 @@ internal sealed class MirrorMap
     private readonly string? _mirror;
 
     public MirrorMap(SyncConfiguration configuration, string source, string? mirror)
-        : this(configuration.Rules, source, mirror)
-    {
-        _patterns = configuration.PatternRules.Where(p => string.Equals(p.Registry, source, StringComparison.OrdinalIgnoreCase)).ToList();
-    }
-
-    public MirrorMap(IEnumerable<SyncRule> rules, string source, string? mirror)
     {
         _mirror = mirror;
         if (mirror is null)
@@ -28,7 +22,8 @@ internal sealed class MirrorMap
             return;
         }
 
-        foreach (var rule in rules.Where(r => r.Source.Registry == source))
+        _patterns = configuration.PatternRules.Where(p => string.Equals(p.Registry, source, StringComparison.OrdinalIgnoreCase)).ToList();
+        foreach (var rule in configuration.Rules.Where(r => r.Source.Registry == source))
         {
             var destination = rule.Destinations.FirstOrDefault(d => d.Repository.Registry == mirror);
             if (destination is not null)

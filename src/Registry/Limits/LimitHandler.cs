@@ -40,7 +40,7 @@ internal sealed class LimitHandler(RegistryLimits limits) : DelegatingHandler
 
         var headers = response.Content.Headers;
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var limited = new StreamContent(new LimitedResponseStream(stream, download, null));
+        var limited = new StreamContent(new LimitedResponseStream(stream, download));
         foreach (var (name, values) in headers)
         {
             limited.Headers.TryAddWithoutValidation(name, values);

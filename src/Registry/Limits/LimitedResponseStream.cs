@@ -3,10 +3,9 @@ using SyncGateway.Registry.Streams;
 namespace SyncGateway.Registry.Limits;
 
 /// <summary>
-/// A response body under the registry's limits: reads take their bytes from the bandwidth bucket,
-/// and the request's slot is held until the body has been read or given up.
+/// A response body under the registry's bandwidth cap: each read takes its bytes from the bucket.
 /// </summary>
-internal sealed class LimitedResponseStream(Stream inner, TokenBucket? bandwidth, IDisposable? slot) : ReadOnlyStream
+internal sealed class LimitedResponseStream(Stream inner, TokenBucket bandwidth) : ReadOnlyStream
 {
     public override long Length => inner.Length;
 
@@ -22,11 +21,7 @@ internal sealed class LimitedResponseStream(Stream inner, TokenBucket? bandwidth
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        if (read == 0)
-        {
-            slot?.Dispose();
-        }
-        else if (bandwidth is not null)
+        if (read > 0)
         {
             await bandwidth.TakeAsync(read, cancellationToken).ConfigureAwait(false);
         }
@@ -38,7 +33,6 @@ internal sealed class LimitedResponseStream(Stream inner, TokenBucket? bandwidth
     {
         if (disposing)
         {
-            slot?.Dispose();
             inner.Dispose();
         }
 

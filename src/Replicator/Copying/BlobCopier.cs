@@ -134,8 +134,7 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
         {
             if (await destination.Blobs.ExistsAsync(elsewhere, blob.Digest, cancellationToken).ConfigureAwait(false))
             {
-                _mounts[registry] = MountSupport.Ignored;
-                ReplicatorLog.MountsIgnored(logger, registry);
+                MountsIgnored(registry);
             }
             else
             {
@@ -156,14 +155,20 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
         }
 
         // There already, though the registry opened a session: it does not honour mounts.
-        if (_mounts.TryAdd(registry, MountSupport.Ignored) || _mounts[registry] == MountSupport.Ignored)
-        {
-            ReplicatorLog.MountsIgnored(logger, registry);
-        }
+        MountsIgnored(registry);
 
         await destination.Uploads.CancelAsync(destinationRepository.Repository, start.Location!).ConfigureAwait(false);
         await PresentAsync(stats, destinationRepository, blob, cancellationToken).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>Learns that a registry ignores mounts, unless one of its mounts already worked; says so once.</summary>
+    private void MountsIgnored(string registry)
+    {
+        if (_mounts.TryAdd(registry, MountSupport.Ignored) || _mounts.TryUpdate(registry, MountSupport.Ignored, MountSupport.Unknown))
+        {
+            ReplicatorLog.MountsIgnored(logger, registry);
+        }
     }
 
     private async Task UploadAsync(TransferStats stats, RegistryClient source, ImageReference sourceRepository, RegistryClient destination, ImageReference destinationRepository, Descriptor blob, Uri session, CancellationToken cancellationToken)

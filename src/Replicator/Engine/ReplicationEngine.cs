@@ -58,8 +58,9 @@ public sealed class ReplicationEngine : IDisposable
         _planner.PlanAsync(configuration, new RunContext(registries, new TransferStats()), Options.ImagesInFlight, cancellationToken);
 
     /// <summary>
-    /// A bulk sync: plans every rule and copies every task, <see cref="SyncOptions.Concurrency"/>
-    /// images at a time. <paramref name="stats"/> counts as the run goes, for a live display.
+    /// A bulk sync: plans every rule and copies every task as the plan yields it,
+    /// <see cref="SyncOptions.ImagesInFlight"/> images at a time (streams bounded by
+    /// <see cref="SyncOptions.Concurrency"/>). <paramref name="stats"/> counts as the run goes, for a live display.
     /// </summary>
     public async Task<SyncSummary> RunAsync(SyncConfiguration configuration, RegistryClientPool registries, TransferStats stats, ISyncObserver? observer, CancellationToken cancellationToken)
     {

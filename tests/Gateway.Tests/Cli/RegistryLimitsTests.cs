@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using SyncGateway.Gateway.Tests.Proxy;
 using SyncGateway.Testing;
 
 namespace SyncGateway.Gateway.Tests.Cli;
@@ -24,8 +25,7 @@ public sealed class RegistryLimitsTests
 
         // For two seconds from the first request, the destination refuses everything with 429.
         var clock = new Stopwatch();
-        var active = 0;
-        var peakAfterStorm = 0;
+        var afterStorm = new InFlight();
         storm.Fault = async context =>
         {
             if (!clock.IsRunning)
@@ -42,16 +42,7 @@ public sealed class RegistryLimitsTests
 
             return false;
         };
-        storm.Around = context =>
-        {
-            var now = Interlocked.Increment(ref active);
-            if (clock.Elapsed > TimeSpan.FromSeconds(2))
-            {
-                InterlockedMax(ref peakAfterStorm, now);
-            }
-
-            return Task.FromResult<IDisposable?>(new Leave(() => Interlocked.Decrement(ref active)));
-        };
+        storm.Around = context => Task.FromResult<IDisposable?>(afterStorm.Enter(counts: clock.Elapsed > TimeSpan.FromSeconds(2)));
         var rules = string.Concat(images.Select(i => $"  - source: {source.Host}/{i.Repository}\n    destination: {storm.Host}/m/{i.Repository[4..]}\n"));
         var config = workspace.Write("storm.yaml", $"""
             registries:
@@ -67,7 +58,7 @@ public sealed class RegistryLimitsTests
         Assert.Contains($"Requests in flight to {storm.Host} now at most 4 (429 from the registry)", run.Error, StringComparison.Ordinal);
         Assert.Contains($"Requests in flight to {storm.Host} now at most 1 (429 from the registry)", run.Error, StringComparison.Ordinal);
         Assert.Contains($"Requests in flight to {storm.Host} now at most 8 (a window of successes)", run.Error, StringComparison.Ordinal);
-        Assert.InRange(peakAfterStorm, 1, 8);
+        Assert.InRange(afterStorm.Peak, 1, 8);
         foreach (var image in images)
         {
             Assert.Equal(image.Digest, await reader.ManifestDigestAsync($"m/{image.Repository[4..]}", "1"));
@@ -105,21 +96,5 @@ public sealed class RegistryLimitsTests
         Assert.Equal(image.Digest, await reader.ManifestDigestAsync("m/wide", "1"));
         var rate = Size / took.TotalSeconds;
         Assert.True(Math.Abs(rate - Cap) <= Cap * 0.10, $"{Size} bytes took {took.TotalSeconds:0.0} s: {rate / 1024 / 1024:0.00} MiB/s against a cap of 2 MiB/s");
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        for (var current = Volatile.Read(ref target); value > current; current = Volatile.Read(ref target))
-        {
-            if (Interlocked.CompareExchange(ref target, value, current) == current)
-            {
-                return;
-            }
-        }
-    }
-
-    private sealed class Leave(Action action) : IDisposable
-    {
-        public void Dispose() => action();
     }
 }

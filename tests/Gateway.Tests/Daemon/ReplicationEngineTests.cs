@@ -107,8 +107,7 @@ public sealed class ReplicationEngineTests
         var repositories = Enumerable.Range(0, 6).Select(i => $"lib/shared{i}").ToArray();
         await using var gateway = await RunningGateway.StartAsync(workspace, source.Host, watchedMirror.Host, repositories, pollInterval: "1s", concurrency: Proc);
 
-        var active = 0;
-        var peak = 0;
+        var streams = new InFlight();
         var uploads = new ConcurrentBag<string>();
         watchedMirror.Around = async context =>
         {
@@ -118,10 +117,9 @@ public sealed class ReplicationEngineTests
             }
 
             uploads.Add(context.Request.QueryString.Value ?? string.Empty);
-            var now = Interlocked.Increment(ref active);
-            InterlockedMax(ref peak, now);
+            var stream = streams.Enter();
             await Task.Delay(250);
-            return new Leave(() => Interlocked.Decrement(ref active));
+            return stream;
         };
 
         var shared = ImageSeeder.RandomBytes(200_000, 840);
@@ -139,7 +137,7 @@ public sealed class ReplicationEngineTests
         }
 
         Assert.True(await Wait.UntilAsync(async () => await CountAtMirrorAsync(atMirror, images) == images.Count, seconds: 90), gateway.Log);
-        Assert.InRange(Volatile.Read(ref peak), 1, Proc);
+        Assert.InRange(streams.Peak, 1, Proc);
         foreach (var digest in images.SelectMany(i => i.LayerDigests).Distinct())
         {
             Assert.Equal(1, uploads.Count(q => q.Contains("digest=" + Uri.EscapeDataString(digest), StringComparison.Ordinal)));
@@ -189,16 +187,6 @@ public sealed class ReplicationEngineTests
         && request.Path.Value!.Contains("/blobs/uploads/", StringComparison.Ordinal)
         && request.ContentLength > 0;
 
-    private static void InterlockedMax(ref int target, int value)
-    {
-        for (var current = Volatile.Read(ref target); value > current; current = Volatile.Read(ref target))
-        {
-            if (Interlocked.CompareExchange(ref target, value, current) == current)
-            {
-                return;
-            }
-        }
-    }
 
     private static async Task<int> CountAtMirrorAsync(ImageSeeder mirror, IEnumerable<SeededImage> images)
     {
@@ -215,8 +203,4 @@ public sealed class ReplicationEngineTests
     private static async Task<int> QueueDepthAsync(RunningGateway gateway) =>
         (await Webhook.StatusAsync(gateway.BaseUri)).GetProperty("queue").GetProperty("depth").GetInt32();
 
-    private sealed class Leave(Action action) : IDisposable
-    {
-        public void Dispose() => action();
-    }
 }
