@@ -20,7 +20,7 @@ internal static class ServeCommand
     {
         var command = new Command("serve", "Run the Registry V2 gateway and replicate what it sees")
         {
-            Config, CommonOptions.Proc, CommonOptions.Retries, CommonOptions.Records, LogFormat, Role,
+            Config, CommonOptions.Proc, CommonOptions.Retries, CommonOptions.Records, LogFormat, Role, CommonOptions.OneShard, CommonOptions.ShardCount,
         };
         LogFormat.AcceptOnlyFromAmong("text", "json");
         command.SetAction((parse, cancellationToken) => RunAsync(parse, console, cancellationToken));
@@ -29,6 +29,12 @@ internal static class ServeCommand
 
     private static async Task<int> RunAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
     {
+        var role = parse.GetValue(Role);
+        if (CommonOptions.Problems(parse, shardIndexNeeded: role != ServeRole.Gateway).ToList() is { Count: > 0 } flags)
+        {
+            return await ReportAsync(console, flags).ConfigureAwait(false);
+        }
+
         SyncConfiguration configuration;
         try
         {
@@ -40,18 +46,11 @@ internal static class ServeCommand
             return ExitCodes.BadConfiguration;
         }
 
-        var role = parse.GetValue(Role);
-        var options = CommonOptions.ToSyncOptions(parse, configuration);
-        var problems = CommonOptions.Problems(parse).Concat(ServeChecks.Check(parse.GetValue(Config)!, configuration, options, role)).ToList();
+        var options = CommonOptions.ToSyncOptions(parse, configuration, shardIndexNeeded: role != ServeRole.Gateway);
+        var problems = ServeChecks.Check(parse.GetValue(Config)!, configuration, options, role).ToList();
         if (problems.Count > 0)
         {
-            await console.Error.WriteLineAsync($"{problems.Count} configuration error(s):").ConfigureAwait(false);
-            foreach (var problem in problems)
-            {
-                await console.Error.WriteLineAsync("  " + problem).ConfigureAwait(false);
-            }
-
-            return ExitCodes.BadConfiguration;
+            return await ReportAsync(console, problems).ConfigureAwait(false);
         }
 
         var app = GatewayHost.Build(parse.GetValue(Config)!, configuration, options, role, console.Error, json: parse.GetValue(LogFormat) == "json");
@@ -62,5 +61,16 @@ internal static class ServeCommand
         }
 
         return ExitCodes.Success;
+    }
+
+    private static async Task<int> ReportAsync(CliConsole console, IReadOnlyList<string> problems)
+    {
+        await console.Error.WriteLineAsync($"{problems.Count} configuration error(s):").ConfigureAwait(false);
+        foreach (var problem in problems)
+        {
+            await console.Error.WriteLineAsync("  " + problem).ConfigureAwait(false);
+        }
+
+        return ExitCodes.BadConfiguration;
     }
 }

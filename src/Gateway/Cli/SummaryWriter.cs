@@ -10,13 +10,18 @@ namespace SyncGateway.Gateway.Cli;
 /// <summary>The end-of-run report, and the image lists for <c>--output-*-images</c>.</summary>
 internal static class SummaryWriter
 {
-    public static async Task WriteAsync(TextWriter writer, SyncSummary summary)
+    public static async Task WriteAsync(TextWriter writer, SyncSummary summary, Shard shard = default)
     {
         var stats = summary.Stats;
         var failed = summary.Failed.ToList();
         var conflicts = summary.Conflicts.ToList();
-        var text = new StringBuilder()
-            .AppendLine($"Synced {summary.Synced}, already in sync {summary.AlreadyInSync}, failed {summary.Count(SyncStatus.Failed)}, failed to generate {summary.PlanFailures.Count}, conflicts {summary.Count(SyncStatus.Conflict)} ({summary.Images} images in {summary.Duration.TotalSeconds:0.0}s)")
+        var text = new StringBuilder();
+        if (!shard.IsWhole)
+        {
+            text.AppendLine($"Shard {shard}: the source repositories whose hash falls to shard {shard.Index} of {shard.Count}");
+        }
+
+        text.AppendLine($"Synced {summary.Synced}, already in sync {summary.AlreadyInSync}, failed {summary.Count(SyncStatus.Failed)}, failed to generate {summary.PlanFailures.Count}, conflicts {summary.Count(SyncStatus.Conflict)} ({summary.Images} images in {summary.Duration.TotalSeconds:0.0}s)")
             .AppendLine($"Blobs: copied {stats.BlobsCopied} ({Bytes.Format(stats.BytesCopied)}), mounted {stats.BlobsMounted} ({Bytes.Format(stats.BytesMounted)}), skipped {stats.BlobsSkipped} ({Bytes.Format(stats.BytesSkipped)}); manifests pushed {stats.ManifestsPushed}; retries {stats.Retries}");
         foreach (var (rule, matched) in summary.PatternMatches)
         {
@@ -54,9 +59,9 @@ internal static class SummaryWriter
         await writer.FlushAsync().ConfigureAwait(false);
     }
 
-    public static async Task WritePlanAsync(TextWriter writer, Plan plan)
+    public static async Task WritePlanAsync(TextWriter writer, Plan plan, Shard shard = default)
     {
-        var text = new StringBuilder().AppendLine($"Plan: {plan.Tasks.Count} images (dry run: nothing is copied)");
+        var text = new StringBuilder().AppendLine($"Plan: {plan.Tasks.Count} images{(shard.IsWhole ? string.Empty : $" of shard {shard}")} (dry run: nothing is copied)");
         foreach (var (rule, matched) in plan.PatternMatches)
         {
             text.AppendLine($"  pattern {rule}: {matched} repositories matched");
@@ -76,35 +81,44 @@ internal static class SummaryWriter
         await writer.FlushAsync().ConfigureAwait(false);
     }
 
-    /// <summary>One <c>source destination digest</c> line per image (skopeo's <c>--digestfile</c>, for every image).</summary>
-    public static Task WriteDigestsAsync(string path, IEnumerable<TaskResult> results) =>
-        WriteDigestsAsync(path, results.Where(r => r.Digest is not null).Select(r => (r.Task, r.Digest!.Value)));
+    /// <summary>
+    /// One <c>source destination digest</c> line per image (skopeo's <c>--digestfile</c>, for every
+    /// image); a sharded run's file begins with a <c>#</c> line naming the shard.
+    /// </summary>
+    public static Task WriteDigestsAsync(string path, IEnumerable<TaskResult> results, Shard shard = default) =>
+        WriteDigestsAsync(path, results.Where(r => r.Digest is not null).Select(r => (r.Task, r.Digest!.Value)), shard);
 
     /// <summary>The same file from any source of (task, digest) pairs (<c>sync</c> and <c>verify</c> write it alike).</summary>
-    public static Task WriteDigestsAsync(string path, IEnumerable<(SyncTask Task, Digest Digest)> images) =>
-        File.WriteAllLinesAsync(path, images.Select(i => $"{i.Task.Source} {i.Task.Destination} {i.Digest}").Order(StringComparer.Ordinal));
+    public static Task WriteDigestsAsync(string path, IEnumerable<(SyncTask Task, Digest Digest)> images, Shard shard = default) =>
+        File.WriteAllLinesAsync(
+            path,
+            (shard.IsWhole ? [] : new[] { ShardComment(shard) }).Concat(images.Select(i => $"{i.Task.Source} {i.Task.Destination} {i.Digest}").Order(StringComparer.Ordinal)));
 
     /// <summary>
     /// Writes results as an image-syncer images map (source -> destination, or a list of them when
     /// a source went to several), ready for <c>--images</c>.
     /// </summary>
-    public static Task WriteImagesAsync(string path, IEnumerable<TaskResult> results, string format) =>
-        WriteMapAsync(path, results.Select(r => (r.Task.Source.ToString(), r.Task.Destination.ToString())), format);
+    public static Task WriteImagesAsync(string path, IEnumerable<TaskResult> results, string format, Shard shard = default) =>
+        WriteMapAsync(path, results.Select(r => (r.Task.Source.ToString(), r.Task.Destination.ToString())), format, shard);
 
     /// <summary>
     /// The images that failed, and the rules that failed before any image was known (a refused
     /// login, a missing repository), each as its rule wrote it, so the file retries all of them.
     /// </summary>
-    public static Task WriteFailedImagesAsync(string path, SyncSummary summary, string format) =>
+    public static Task WriteFailedImagesAsync(string path, SyncSummary summary, string format, Shard shard = default) =>
         WriteMapAsync(
             path,
             summary.Failed.Select(r => (r.Task.Source.ToString(), r.Task.Destination.ToString()))
                 .Concat(summary.PlanFailures
                     .Where(f => f.Source is not null)
                     .SelectMany(f => f.Source!.Destinations.Select(d => (f.Source.SourceText, d.ToString())))),
-            format);
+            format,
+            shard);
 
-    private static async Task WriteMapAsync(string path, IEnumerable<(string Source, string Destination)> pairs, string format)
+    /// <summary>What a sharded run's YAML and digest files begin with (JSON has no comments: put <c>{shard}</c> in its path).</summary>
+    public static string ShardComment(Shard shard) => $"# written by shard {shard} of syncgateway sync";
+
+    private static async Task WriteMapAsync(string path, IEnumerable<(string Source, string Destination)> pairs, string format, Shard shard)
     {
         // Sorted, so the same run writes the same file whatever order the copies ended in.
         var map = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
@@ -141,7 +155,7 @@ internal static class SummaryWriter
                 yaml.Append(JsonSerializer.Serialize(source)).Append(": ").AppendLine(value);
             }
 
-            content = map.Count == 0 ? "{}\n" : yaml.ToString();
+            content = (shard.IsWhole ? string.Empty : ShardComment(shard) + "\n") + (map.Count == 0 ? "{}\n" : yaml.ToString());
         }
 
         await File.WriteAllTextAsync(path, content).ConfigureAwait(false);

@@ -37,7 +37,7 @@ internal static class SyncCommand
         var command = new Command("sync", "Copy every image the rules name to its destinations, then exit")
         {
             CommonOptions.Config, CommonOptions.Auth, CommonOptions.Images, CommonOptions.Proc, CommonOptions.Retries, Os, Arch, Force, Log, CommonOptions.DefaultRegistry, CommonOptions.DefaultNamespace,
-            SuccessOutput, FailedOutput, OutputFormat, CommonOptions.Records, DryRun, NoOverwrite, DigestsOutput,
+            SuccessOutput, FailedOutput, OutputFormat, CommonOptions.Records, DryRun, NoOverwrite, DigestsOutput, CommonOptions.OneShard, CommonOptions.ShardCount,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, console, cancellationToken));
         return command;
@@ -80,7 +80,7 @@ internal static class SyncCommand
         // Successes are kept only for the files that list them: a 10,000-image run stays small.
         options = options with { KeepSucceeded = parse.GetValue(SuccessOutput) is not null || parse.GetValue(DigestsOutput) is not null };
 
-        var logPath = parse.GetValue(Log);
+        var logPath = parse.GetValue(Log) is { } logTo ? CommonOptions.ForShard(logTo, options.Shard) : null;
         await using var logFile = logPath is null ? null : new StreamWriter(logPath, append: true);
         var live = console.IsTerminal && logPath is null;
         using var loggers = LoggerFactory.Create(builder =>
@@ -100,7 +100,7 @@ internal static class SyncCommand
         if (parse.GetValue(DryRun))
         {
             var plan = await engine.PlanAsync(configuration, registries, cancellationToken).ConfigureAwait(false);
-            await SummaryWriter.WritePlanAsync(console.Out, plan).ConfigureAwait(false);
+            await SummaryWriter.WritePlanAsync(console.Out, plan, options.Shard).ConfigureAwait(false);
             return plan.Failures.Count == 0 ? ExitCodes.Success : ExitCodes.SomeFailed;
         }
 
@@ -111,21 +111,22 @@ internal static class SyncCommand
             summary = await engine.RunAsync(configuration, registries, stats, display, cancellationToken).ConfigureAwait(false);
         }
 
-        await SummaryWriter.WriteAsync(console.Out, summary).ConfigureAwait(false);
+        var shard = options.Shard;
+        await SummaryWriter.WriteAsync(console.Out, summary, shard).ConfigureAwait(false);
         var format = parse.GetValue(OutputFormat)!;
         if (parse.GetValue(SuccessOutput) is { } successFile)
         {
-            await SummaryWriter.WriteImagesAsync(successFile, summary.Results.Where(r => r.Status is SyncStatus.Synced or SyncStatus.AlreadyInSync), format).ConfigureAwait(false);
+            await SummaryWriter.WriteImagesAsync(CommonOptions.ForShard(successFile, shard), summary.Results.Where(r => r.Status is SyncStatus.Synced or SyncStatus.AlreadyInSync), format, shard).ConfigureAwait(false);
         }
 
         if (parse.GetValue(FailedOutput) is { } failedFile)
         {
-            await SummaryWriter.WriteFailedImagesAsync(failedFile, summary, format).ConfigureAwait(false);
+            await SummaryWriter.WriteFailedImagesAsync(CommonOptions.ForShard(failedFile, shard), summary, format, shard).ConfigureAwait(false);
         }
 
         if (parse.GetValue(DigestsOutput) is { } digestsFile)
         {
-            await SummaryWriter.WriteDigestsAsync(digestsFile, summary.Results.Where(r => r.Status is SyncStatus.Synced or SyncStatus.AlreadyInSync)).ConfigureAwait(false);
+            await SummaryWriter.WriteDigestsAsync(CommonOptions.ForShard(digestsFile, shard), summary.Results.Where(r => r.Status is SyncStatus.Synced or SyncStatus.AlreadyInSync), shard).ConfigureAwait(false);
         }
 
         return summary.ExitCode;

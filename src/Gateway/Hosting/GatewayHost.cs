@@ -61,6 +61,13 @@ internal static class GatewayHost
         GatewayMetrics.Initialize();
         ReplicationMetrics.Initialize(configuration);
 
+        // Where pushes go from a gateway replica, and where a sharded replicator forwards what it does not own.
+        if (role == ServeRole.Gateway || !options.Shard.IsWhole)
+        {
+            services.AddSingleton(sp => new RemoteReplicationEvents(
+                gateway.Replicator!, options.Shard.Count, sp.GetRequiredService<LiveConfiguration>(), gateway.WebhookSecret!, sp.GetRequiredService<ILogger<RemoteReplicationEvents>>()));
+        }
+
         if (role.ServesRegistry())
         {
             services.AddSingleton<ContentChecks>();
@@ -70,7 +77,7 @@ internal static class GatewayHost
             services.AddHttpForwarder();
             if (role == ServeRole.Gateway)
             {
-                services.AddSingleton<IReplicationEvents>(sp => new RemoteReplicationEvents(new Uri(gateway.Replicator!), gateway.WebhookSecret!, sp.GetRequiredService<ILogger<RemoteReplicationEvents>>()));
+                services.AddSingleton<IReplicationEvents>(sp => sp.GetRequiredService<RemoteReplicationEvents>());
             }
             else
             {

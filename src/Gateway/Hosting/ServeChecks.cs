@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using SyncGateway.Gateway.Options;
 using SyncGateway.Gateway.Proxy;
+using SyncGateway.Gateway.Replication;
 using SyncGateway.Replicator.Configuration;
 using SyncGateway.Replicator.Engine;
 using SyncGateway.Replicator.Records;
@@ -30,6 +31,19 @@ internal static class ServeChecks
         if (role == ServeRole.Gateway && (gateway.Replicator is null || gateway.WebhookSecret is null))
         {
             Problem("gateway.replicator and webhooks.secret", "are both required for --role gateway (where pushes are sent, and the secret they carry)");
+        }
+
+        if (!options.Shard.IsWhole)
+        {
+            if (role == ServeRole.All)
+            {
+                Problem("--shards", "needs --role replicator (each replica owns a share of the source repositories) or --role gateway (replicas that send each push to its owner)");
+            }
+            else if (gateway.Replicator?.Contains(RemoteReplicationEvents.ShardPlaceholder, StringComparison.Ordinal) != true || gateway.WebhookSecret is null)
+            {
+                Problem("gateway.replicator and webhooks.secret", $"are both required with --shards {options.Shard.Count}, gateway.replicator naming each replicator with {RemoteReplicationEvents.ShardPlaceholder} for its ordinal "
+                    + "(e.g. http://syncgateway-replicator-{shard}.syncgateway-replicator:5000/): pushes and webhook events go to the replicator that owns their repository");
+            }
         }
 
         if (gateway.WebhookSecret is { Length: 0 })

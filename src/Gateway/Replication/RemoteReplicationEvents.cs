@@ -1,26 +1,53 @@
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using SyncGateway.Gateway.Live;
 using SyncGateway.Registry.Protocol;
+using SyncGateway.Replicator.Configuration;
+using SyncGateway.Replicator.Planning;
 
 namespace SyncGateway.Gateway.Replication;
 
 /// <summary>
-/// <c>--role gateway</c>: stateless gateway replicas send each push to the one replicator that owns
-/// the records, as a distribution notification to its webhook (with the webhook secret). If the
-/// replicator cannot be reached the event is logged as lost to this path; the replicator's polling
-/// still finds the image.
+/// <c>--role gateway</c>: stateless gateway replicas send each push to the replicator that owns
+/// the records, as a distribution notification to its webhook (with the webhook secret). With
+/// <c>--shards R</c> there are R replicators, each owning the source repositories that hash to it
+/// (<see cref="ShardMap"/>): <c>gateway.replicator</c> is then a template whose <c>{shard}</c> becomes
+/// the owner's ordinal, and a sharded replicator forwards the webhook events it does not own the
+/// same way. If the owner cannot be reached the event is logged as lost to this path; the owner's
+/// polling still finds the image, and the other owners are not held up.
 /// </summary>
-internal sealed partial class RemoteReplicationEvents(Uri replicator, string secret, ILogger<RemoteReplicationEvents> logger) : IReplicationEvents, IDisposable
+internal sealed partial class RemoteReplicationEvents(string replicator, int shards, LiveConfiguration live, string secret, ILogger<RemoteReplicationEvents> logger) : IReplicationEvents, IDisposable
 {
     /// <summary>What a gateway replica puts in <c>source.addr</c> of its events; <c>source.instanceID</c> is the cause.</summary>
     public const string ReplicaAddress = "syncgateway-gateway";
 
+    /// <summary>In <c>gateway.replicator</c>, the owner's shard ordinal.</summary>
+    public const string ShardPlaceholder = "{shard}";
+
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private Owners? _owners;
+
+    /// <summary>The replicator that owns <paramref name="image"/>'s source repository.</summary>
+    public Uri OwnerOf(ImageReference image)
+    {
+        var configuration = live.Configuration;
+        // One map per configuration generation (a reload can move repositories between owners).
+        var owners = _owners;
+        if (owners is null || !ReferenceEquals(owners.Configuration, configuration))
+        {
+            _owners = owners = new Owners(configuration, new ShardMap(configuration));
+        }
+
+        var shard = owners.Map.OwnerOf(image, shards);
+        return new Uri(replicator.Replace(ShardPlaceholder, shard.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
+    }
 
     public async Task<int> PublishAsync(ImageReference image, string cause, CancellationToken cancellationToken)
     {
+        var owner = OwnerOf(image);
         var envelope = new
         {
             events = new[]
@@ -38,7 +65,7 @@ internal sealed partial class RemoteReplicationEvents(Uri replicator, string sec
         {
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(replicator, "api/webhooks/distribution")) { Content = JsonContent.Create(envelope) };
+                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(owner, "api/webhooks/distribution")) { Content = JsonContent.Create(envelope) };
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", secret);
                 using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
@@ -47,14 +74,14 @@ internal sealed partial class RemoteReplicationEvents(Uri replicator, string sec
                     return answer.TryGetProperty("queued", out var queued) ? queued.GetInt32() : 0;
                 }
 
-                Log.Refused(logger, image.ToString(), (int)response.StatusCode);
+                Log.Refused(logger, owner.ToString(), image.ToString(), (int)response.StatusCode);
                 return 0;
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 if (attempt == 2)
                 {
-                    Log.Unreachable(logger, image.ToString(), replicator.ToString(), ex.Message);
+                    Log.Unreachable(logger, image.ToString(), owner.ToString(), ex.Message);
                 }
             }
         }
@@ -64,12 +91,14 @@ internal sealed partial class RemoteReplicationEvents(Uri replicator, string sec
 
     public void Dispose() => _http.Dispose();
 
+    private sealed record Owners(SyncConfiguration Configuration, ShardMap Map);
+
     private static partial class Log
     {
         [LoggerMessage(EventId = 3201, Level = LogLevel.Error, Message = "The replicator at {Replicator} did not take {Image} ({Reason}); its polling will find it")]
         public static partial void Unreachable(ILogger logger, string image, string replicator, string reason);
 
-        [LoggerMessage(EventId = 3202, Level = LogLevel.Error, Message = "The replicator refused the event for {Image} with {Status}")]
-        public static partial void Refused(ILogger logger, string image, int status);
+        [LoggerMessage(EventId = 3202, Level = LogLevel.Error, Message = "The replicator at {Replicator} refused the event for {Image} with {Status}")]
+        public static partial void Refused(ILogger logger, string replicator, string image, int status);
     }
 }

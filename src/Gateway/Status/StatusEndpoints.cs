@@ -7,6 +7,7 @@ using SyncGateway.Gateway.Options;
 using Microsoft.Extensions.DependencyInjection;
 using SyncGateway.Registry.Client;
 using SyncGateway.Replicator.Configuration;
+using SyncGateway.Replicator.Engine;
 using SyncGateway.Replicator.Records;
 
 namespace SyncGateway.Gateway.Status;
@@ -46,9 +47,11 @@ internal static class StatusEndpoints
             var depth = records is null ? 0 : await records.Queue.DepthAsync(context.RequestAborted).ConfigureAwait(false);
             var failures = records is null ? [] : await records.RecentFailuresAsync(20, context.RequestAborted).ConfigureAwait(false);
             var last = context.RequestServices.GetService<ReconcileState>()?.Last;
+            var shard = context.RequestServices.GetRequiredService<SyncOptions>().Shard;
             return Results.Json(new
             {
                 role = role.ToString().ToLowerInvariant(),
+                shard = shard.IsWhole ? null : new { index = shard.Index, count = shard.Count },
                 upstreams = upstreams.Select(u => new { role = u.Key.Role, host = u.Key.Host, reachable = u.Value }),
                 rules = configuration.Rules.Select(r => new { rule = r.Key, source = r.Source.Name, tags = r.Tags.ToString(), destinations = r.Destinations.Select(d => d.ToString()), overwrite = r.Overwrite })
                     .Concat(configuration.PatternRules.Select(p => new { rule = p.Key, source = p.Pattern.Source, tags = p.Tags.ToString(), destinations = p.Templates.Select(t => t.Text), overwrite = p.Overwrite })),

@@ -4,11 +4,13 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SyncGateway.Gateway.Live;
 using SyncGateway.Gateway.Metrics;
 using SyncGateway.Gateway.Replication;
 using SyncGateway.Registry.Protocol;
+using SyncGateway.Replicator.Engine;
 using SyncGateway.Replicator.Planning;
 using SyncGateway.Replicator.Queue;
 
@@ -35,7 +37,7 @@ internal static partial class WebhookEndpoints
 
     private static async Task<IResult> HandleAsync(
         HttpContext context, LiveConfiguration live, ReplicationQueue queue, ILoggerFactory loggers,
-        Func<JsonElement, string?, IEnumerable<(ImageReference Image, string Cause)>> read)
+        Func<JsonElement, string?, IEnumerable<WebhookEvent>> read)
     {
         var configuration = live.Configuration;
         var secret = configuration.Gateway?.WebhookSecret;
@@ -66,7 +68,24 @@ internal static partial class WebhookEndpoints
         {
             var events = read(document.RootElement, configuration.Gateway?.Source).Distinct().ToList();
             var queued = 0;
-            foreach (var group in events.GroupBy(e => e.Cause, StringComparer.Ordinal))
+
+            // A sharded replicator takes what it owns and what another replica already routed to it
+            // (never sent on again, so replicas that disagree during a reload cannot bounce an
+            // event between them); the rest goes to its owner.
+            var shard = context.RequestServices.GetRequiredService<SyncOptions>().Shard;
+            var local = events;
+            if (!shard.IsWhole)
+            {
+                var owners = new ShardMap(configuration);
+                local = events.Where(e => e.Routed || owners.Owns(shard, e.Image)).ToList();
+                var router = context.RequestServices.GetRequiredService<RemoteReplicationEvents>();
+                foreach (var forwarded in events.Except(local))
+                {
+                    queued += await router.PublishAsync(forwarded.Image, forwarded.Cause, context.RequestAborted).ConfigureAwait(false);
+                }
+            }
+
+            foreach (var group in local.GroupBy(e => e.Cause, StringComparer.Ordinal))
             {
                 var tasks = group.SelectMany(e => RuleTasks.TasksForImage(configuration, e.Image)).ToList();
                 var added = await queue.EnqueueAsync(tasks, group.Key, context.RequestAborted).ConfigureAwait(false);
@@ -84,7 +103,7 @@ internal static partial class WebhookEndpoints
     /// else the event's host. A gateway replica's event (<c>source.addr</c> is
     /// <see cref="RemoteReplicationEvents.ReplicaAddress"/>) carries its cause (push, read_miss) in <c>source.instanceID</c>.
     /// </summary>
-    private static IEnumerable<(ImageReference, string)> ReadDistribution(JsonElement root, string? source)
+    private static IEnumerable<WebhookEvent> ReadDistribution(JsonElement root, string? source)
     {
         if (!root.TryGetProperty("events", out var events) || events.ValueKind != JsonValueKind.Array)
         {
@@ -101,13 +120,13 @@ internal static partial class WebhookEndpoints
             var registry = source ?? (item.TryGetProperty("request", out var request) ? Text(request, "host") : null);
             if (Image(registry, Text(target, "repository"), Text(target, "tag")) is { } image)
             {
-                yield return (image, CauseOf(item));
+                yield return new WebhookEvent(image, CauseOf(item), FromReplica(item));
             }
         }
     }
 
     /// <summary>Harbor's PUSH_ARTIFACT: each resource's tag in <c>repository.repo_full_name</c>.</summary>
-    private static IEnumerable<(ImageReference, string)> ReadHarbor(JsonElement root, string? source)
+    private static IEnumerable<WebhookEvent> ReadHarbor(JsonElement root, string? source)
     {
         if (Text(root, "type") is not ("PUSH_ARTIFACT" or "pushImage") || !root.TryGetProperty("event_data", out var data))
         {
@@ -126,15 +145,17 @@ internal static partial class WebhookEndpoints
             var registry = source ?? url?.Split('/')[0];
             if (Image(registry, repository, Text(resource, "tag")) is { } image)
             {
-                yield return (image, Webhook);
+                yield return new WebhookEvent(image, Webhook, Routed: false);
             }
         }
     }
 
+    private static bool FromReplica(JsonElement item) =>
+        item.TryGetProperty("source", out var origin) && Text(origin, "addr") == RemoteReplicationEvents.ReplicaAddress;
+
     private static string CauseOf(JsonElement item) =>
-        item.TryGetProperty("source", out var origin)
-        && Text(origin, "addr") == RemoteReplicationEvents.ReplicaAddress
-        && Text(origin, "instanceID") is { } cause
+        FromReplica(item)
+        && Text(item.GetProperty("source"), "instanceID") is { } cause
         && ReplicaCauses.Contains(cause)
             ? cause
             : Webhook;
@@ -167,3 +188,6 @@ internal static partial class WebhookEndpoints
         public static partial void Received(ILogger logger, int images, int queued);
     }
 }
+
+/// <summary>One tagged image a webhook reports, why, and whether another SyncGateway process already routed it here.</summary>
+internal sealed record WebhookEvent(ImageReference Image, string Cause, bool Routed);

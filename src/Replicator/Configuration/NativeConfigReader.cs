@@ -140,7 +140,8 @@ internal static class NativeConfigReader
         }
 
         var replicator = reader.String(gateway, "replicator", key);
-        if (replicator is not null && (!Uri.TryCreate(replicator, UriKind.Absolute, out var replicatorUri) || replicatorUri.Scheme is not ("http" or "https")))
+        // {shard} stands for a replicator's ordinal (with --shards): the address must be valid with one in its place.
+        if (replicator is not null && (!Uri.TryCreate(replicator.Replace("{shard}", "0", StringComparison.Ordinal), UriKind.Absolute, out var replicatorUri) || replicatorUri.Scheme is not ("http" or "https")))
         {
             reader.Error("gateway.replicator", $"'{replicator}' is not an http:// or https:// address");
         }

@@ -40,7 +40,7 @@ public sealed class ReplicationEngine : IDisposable
         _logger = loggers.CreateLogger("SyncGateway.Replicator");
         _transfers = new SemaphoreSlim(options.Concurrency, options.Concurrency);
         _retry = new Retrier(RetryPolicy.Create(options.Retries, options.RetryDelay, time, _logger));
-        _planner = new Planner(_retry, _logger);
+        _planner = new Planner(_retry, _logger, options.Shard);
         var blobs = new BlobCopier(records, _transfers, _retry, _logger);
         _copier = new ImageCopier(blobs, records, _retry, new CopyOptions(options.Force, options.Platforms), _logger);
     }

@@ -1,4 +1,5 @@
 using SyncGateway.Replicator.Copying;
+using SyncGateway.Replicator.Planning;
 
 namespace SyncGateway.Replicator.Engine;
 
@@ -33,6 +34,9 @@ public sealed record SyncOptions
 
     /// <summary>Whether a run's summary keeps the result of every image in sync (for output files), or only failures and conflicts.</summary>
     public bool KeepSucceeded { get; init; } = true;
+
+    /// <summary>The part of the plan this process copies: the source repositories whose hash falls to it.</summary>
+    public Shard Shard { get; init; } = Shard.Whole;
 
     /// <summary>The SQLite records file; null runs without records.</summary>
     public string? RecordsPath { get; init; }

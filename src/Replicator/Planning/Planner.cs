@@ -9,9 +9,10 @@ namespace SyncGateway.Replicator.Planning;
 /// <summary>
 /// Expands rules into tasks: discovers the repositories of pattern rules, lists a source's tags
 /// (every page) when the rule needs it, filters them, and pairs each with its destinations. A rule
-/// whose source cannot be listed fails alone.
+/// whose source cannot be listed fails alone. A sharded planner keeps only the rules whose source
+/// repository its shard owns (after discovery, so pattern rules are split by repository too).
 /// </summary>
-internal sealed class Planner(Retrier retry, ILogger logger)
+internal sealed class Planner(Retrier retry, ILogger logger, Shard shard)
 {
     private readonly Discovery _discovery = new(retry, logger);
 
@@ -38,6 +39,12 @@ internal sealed class Planner(Retrier retry, ILogger logger)
             new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
             async (i, ct) => discovered[i] = await _discovery.ExpandAsync(configuration.PatternRules[i], run, ct).ConfigureAwait(false)).ConfigureAwait(false);
         var rules = configuration.Rules.Concat(discovered.SelectMany(d => d.Rules)).ToList();
+        if (!shard.IsWhole)
+        {
+            var owners = new ShardMap(configuration);
+            rules = rules.Where(r => owners.Owns(shard, r.Source)).ToList();
+        }
+
         var failures = new List<PlanFailure>(discovered.SelectMany(d => d.Failures));
 
         using var ahead = new SemaphoreSlim(concurrency, concurrency);
