@@ -10,10 +10,14 @@ internal sealed class RunningGateway : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly StringWriter _log = new();
     private Task<int>? _run;
+    private int _disposed;
 
-    public int Port { get; } = RegistryProcess.FreePort();
+    public int Port { get; private init; } = RegistryProcess.FreePort();
 
-    public string Host => $"127.0.0.1:{Port}";
+    /// <summary>The loopback address it listens on (127.0.0.0/8: replicas of one port on several addresses).</summary>
+    public string Address { get; private init; } = "127.0.0.1";
+
+    public string Host => $"{Address}:{Port}";
 
     public string Scheme { get; private init; } = "http";
 
@@ -45,26 +49,28 @@ internal sealed class RunningGateway : IAsyncDisposable
     public static async Task<RunningGateway> StartAsync(
         Workspace workspace, string source, string mirror, IEnumerable<string> repositories, string auth = "passthrough",
         string credentials = "", (string Certificate, string Key)? tls = null, string pollInterval = "0", string webhookSecret = "test-secret", string logFormat = "text",
-        string role = "all", string? replicator = null, int concurrency = 5, string extraRules = "")
+        string role = "all", string? replicator = null, int concurrency = 5, string extraRules = "",
+        string address = "127.0.0.1", int? port = null, string[]? arguments = null)
     {
         // A free port can be taken by another process before serve binds it: then try another.
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await StartOnceAsync(workspace, source, mirror, repositories, auth, credentials, tls, pollInterval, webhookSecret, logFormat, role, replicator, concurrency, extraRules);
+                var gateway = new RunningGateway { Scheme = tls is null ? "http" : "https", Address = address, Port = port ?? RegistryProcess.FreePort() };
+                return await gateway.StartOnceAsync(workspace, source, mirror, repositories, auth, credentials, tls, pollInterval, webhookSecret, logFormat, role, replicator, concurrency, extraRules, arguments ?? []);
             }
-            catch (InvalidOperationException ex) when (attempt < 5 && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            catch (InvalidOperationException ex) when (attempt < 5 && port is null && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
             {
             }
         }
     }
 
-    private static async Task<RunningGateway> StartOnceAsync(
+    private async Task<RunningGateway> StartOnceAsync(
         Workspace workspace, string source, string mirror, IEnumerable<string> repositories, string auth, string credentials,
-        (string Certificate, string Key)? tls, string pollInterval, string webhookSecret, string logFormat, string role, string? replicator, int concurrency, string extraRules)
+        (string Certificate, string Key)? tls, string pollInterval, string webhookSecret, string logFormat, string role, string? replicator, int concurrency, string extraRules,
+        string[] arguments)
     {
-        var gateway = new RunningGateway { Scheme = tls is null ? "http" : "https" };
         var tlsSection = tls is { } files ? $"\n  tls:\n    certificate: {files.Certificate}\n    key: {files.Key}" : string.Empty;
         var rules = string.Join('\n', repositories.Select(r => $"  - source: {source}/{r}\n    destination: {mirror}/mirror/{r[(r.LastIndexOf('/') + 1)..]}"));
         var config = workspace.Write("gateway.yaml", $"""
@@ -84,39 +90,39 @@ internal sealed class RunningGateway : IAsyncDisposable
             webhooks:
               secret: {webhookSecret}
             gateway:
-              listen: {gateway.Scheme}://127.0.0.1:{gateway.Port}
+              listen: {Scheme}://{Host}
               source: {source}
               mirror: {mirror}
               auth: {auth}{tlsSection}{(replicator is null ? string.Empty : $"\n  replicator: {replicator}")}
             """);
-        gateway.ConfigPath = config;
-        var console = new CliConsole(TextWriter.Null, TextWriter.Synchronized(gateway._log), IsTerminal: false);
-        gateway._run = SyncGatewayCli.InvokeAsync(["serve", "--config", config, "--log-format", logFormat, "--role", role], console, gateway._stop.Token);
+        ConfigPath = config;
+        var console = new CliConsole(TextWriter.Null, TextWriter.Synchronized(_log), IsTerminal: false);
+        _run = SyncGatewayCli.InvokeAsync(["serve", "--config", config, "--log-format", logFormat, "--role", role, .. arguments], console, _stop.Token);
         using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator };
         using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(2) };
         for (var attempt = 0; attempt < 100; attempt++)
         {
-            if (gateway._run.IsCompleted)
+            if (_run.IsCompleted)
             {
                 string outcome;
                 try
                 {
-                    outcome = $"exit {await gateway._run}";
+                    outcome = $"exit {await _run}";
                 }
                 catch (Exception ex)
                 {
                     outcome = ex.ToString();
                 }
 
-                throw new InvalidOperationException($"serve ended ({outcome}): {gateway.Log}");
+                throw new InvalidOperationException($"serve ended ({outcome}): {Log}");
             }
 
             try
             {
-                using var response = await http.GetAsync(new Uri(gateway.BaseUri, "healthz"));
-                if (response.IsSuccessStatusCode && (role == "gateway" || gateway.Log.Contains("Reconcil", StringComparison.Ordinal)))
+                using var response = await http.GetAsync(new Uri(BaseUri, "healthz"));
+                if (response.IsSuccessStatusCode && (role == "gateway" || Log.Contains("Reconcil", StringComparison.Ordinal)))
                 {
-                    return gateway;
+                    return this;
                 }
             }
             catch (HttpRequestException)
@@ -127,11 +133,17 @@ internal sealed class RunningGateway : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        throw new InvalidOperationException($"serve did not answer on {gateway.Host} within 10 s: {gateway.Log}");
+        throw new InvalidOperationException($"serve did not answer on {Host} within 10 s: {Log}");
     }
 
+    /// <summary>Stops serving; a second call (a test that stopped it early) does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         if (_run is not null)
         {
