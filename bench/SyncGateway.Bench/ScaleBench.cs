@@ -21,13 +21,13 @@ internal static partial class ScaleBench
 {
     private const int SeedParallel = 16;
     private const int Teams = 10;
-    private const string Tag = "v0";
+    internal const string Tag = "v0";
 
     /// <summary>Where the shared layer is pushed once, to be mounted into every other repository.</summary>
-    private const string LayerHome = "base/layer";
+    internal const string LayerHome = "base/layer";
 
     /// <summary>tmpfs, for the registries' storage, when there is one.</summary>
-    private const string Tmpfs = "/dev/shm";
+    internal const string Tmpfs = "/dev/shm";
 
     /// <summary>The target: peak RSS at the largest N at most this many times the peak at the smallest.</summary>
     private const double RssTarget = 1.25;
@@ -37,7 +37,7 @@ internal static partial class ScaleBench
     /// <summary>Repositories the rule must leave alone: <c>org-archive</c> sorts among <c>org/</c>'s neighbours in the catalog.</summary>
     private static readonly string[] Outside = ["org-archive/app0", "orgs/app0", "other/org/app0"];
 
-    private static string? StorageRoot => Directory.Exists(Tmpfs) ? Tmpfs : Environment.GetEnvironmentVariable("TMPDIR");
+    internal static string? StorageRoot => Directory.Exists(Tmpfs) ? Tmpfs : Environment.GetEnvironmentVariable("TMPDIR");
 
     private sealed record Run(int Images, string Name, Measured Measured, string Load);
 
@@ -84,9 +84,9 @@ internal static partial class ScaleBench
     }
 
     /// <summary><c>org/team{k}/app{i}</c>, <c>org/team{k}/svc/app{i}</c> or <c>org/team{k}/svc/edge/app{i}</c>.</summary>
-    private static string RepositoryName(int i) => $"org/team{i % Teams}/{(i % 3) switch { 0 => "", 1 => "svc/", _ => "svc/edge/" }}app{i}";
+    internal static string RepositoryName(int i) => $"org/team{i % Teams}/{(i % 3) switch { 0 => "", 1 => "svc/", _ => "svc/edge/" }}app{i}";
 
-    private static string Config(string source, string destination) => $"""
+    internal static string Config(string source, string destination) => $"""
         registries:
           "{source}":
             insecure: true
@@ -102,7 +102,7 @@ internal static partial class ScaleBench
     /// One image per repository, <see cref="SeedParallel"/> at a time: the shared layer mounted from
     /// <see cref="LayerHome"/> (one request), then a config of its own and the manifest.
     /// </summary>
-    private static async Task SeedAsync(ImageSeeder seeder, HttpClient http, IEnumerable<string> repositories, (string Digest, long Size) layer, ConcurrentDictionary<string, string> digests) =>
+    internal static async Task SeedAsync(ImageSeeder seeder, HttpClient http, IEnumerable<string> repositories, (string Digest, long Size) layer, ConcurrentDictionary<string, string> digests) =>
         await Parallel.ForEachAsync(repositories, new ParallelOptions { MaxDegreeOfParallelism = SeedParallel }, async (repository, _) =>
         {
             using (var mount = await http.PostAsync(new Uri($"http://{seeder.Host}/v2/{repository}/blobs/uploads/?mount={layer.Digest}&from={Uri.EscapeDataString(LayerHome)}"), null))
@@ -120,7 +120,7 @@ internal static partial class ScaleBench
     /// A registry whose storage is on tmpfs (<see cref="Tmpfs"/>) when the machine has one: on a
     /// shared ext4 disk, inode allocation in the kernel made the registries' own cost three times higher.
     /// </summary>
-    private static async Task<RegistryProcess> StartRegistryAsync()
+    internal static async Task<RegistryProcess> StartRegistryAsync()
     {
         var temp = Environment.GetEnvironmentVariable("TMPDIR");
         Environment.SetEnvironmentVariable("TMPDIR", StorageRoot);
@@ -178,7 +178,7 @@ internal static partial class ScaleBench
     /// expected <c>mirror/</c> repositories (nothing from outside <c>org/</c>), each tag with the
     /// digest the seeder pushed.
     /// </summary>
-    private static async Task DestinationMatchesAsync(string destination, ConcurrentDictionary<string, string> expected)
+    internal static async Task DestinationMatchesAsync(string destination, ConcurrentDictionary<string, string> expected)
     {
         using var http = new HttpClient();
         var catalog = new List<string>();
@@ -246,15 +246,15 @@ internal static partial class ScaleBench
     }
 
     /// <summary>The load averages, as <c>uptime</c> prints them.</summary>
-    private static string Uptime() => File.Exists("/proc/loadavg") ? "load average: " + string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "-";
+    internal static string Uptime() => File.Exists("/proc/loadavg") ? "load average: " + string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "-";
 
-    private static string Tail(string output) => output.Length <= 4000 ? output : "...\n" + output[^4000..];
+    internal static string Tail(string output) => output.Length <= 4000 ? output : "...\n" + output[^4000..];
 
     [GeneratedRegex(@"Synced (?<synced>\d+), already in sync (?<insync>\d+), failed (?<failed>\d+), failed to generate (?<ungenerated>\d+), conflicts (?<conflicts>\d+) \((?<images>\d+) images in [^)]*\)")]
-    private static partial Regex SummaryLine();
+    internal static partial Regex SummaryLine();
 
     [GeneratedRegex(@"Verified (?<images>\d+) images: in sync (?<insync>\d+)[^\n]*")]
-    private static partial Regex VerifyLine();
+    internal static partial Regex VerifyLine();
 
     [GeneratedRegex("<([^>]+)>")]
     private static partial Regex NextPage();
