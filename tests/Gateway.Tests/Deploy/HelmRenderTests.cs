@@ -14,17 +14,18 @@ public sealed class HelmRenderTests
 {
     private const string Name = "rel-syncgateway";
 
-    /// <summary>Each mode and the value combinations that change what is rendered.</summary>
+    /// <summary>Each mode and the value combinations that change what is rendered, <c>;</c> between the <c>--set</c> values.</summary>
     public static TheoryData<string> Combinations() => new()
     {
         "mode=daemon",
-        "mode=daemon,replicator.replicas=3,gateway.replicas=4,serviceMonitor.enabled=true",
+        "mode=daemon;replicator.replicas=3;gateway.replicas=4;serviceMonitor.enabled=true",
         "mode=job",
-        "mode=job,job.shards=16,job.parallelism=4,job.records.type=persistentVolumeClaim,job.maxFailedIndexes=2",
-        "mode=job,job.records.type=persistentVolumeClaim,job.records.existingClaim=migration-records",
-        "mode=job,job.records.type=ephemeral,job.records.storageClassName=fast",
+        "mode=job;job.shards=16;job.parallelism=4;job.records.type=persistentVolumeClaim;job.maxFailedIndexes=2",
+        "mode=job;job.records.type=persistentVolumeClaim;job.records.existingClaim=migration-records",
+        "mode=job;job.records.type=ephemeral;job.records.storageClassName=fast",
+        "mode=job;job.shards=16;job.rerunShards={3,11};job.records.type=persistentVolumeClaim",
         "mode=cronjob",
-        "mode=cronjob,cronjob.schedule=*/30 * * * *,cronjob.timeZone=Asia/Shanghai,job.shards=8",
+        "mode=cronjob;cronjob.schedule=*/30 * * * *;cronjob.timeZone=Asia/Shanghai;job.shards=8",
     };
 
     [Fact]
@@ -40,7 +41,7 @@ public sealed class HelmRenderTests
     [MemberData(nameof(Combinations))]
     public async Task EveryModeAndCombination_LintsStrictlyAndRenders(string values)
     {
-        var sets = values.Split(',');
+        var sets = values.Split(';');
 
         var (exitCode, output, errors) = await Helm.RunAsync(["lint", "--strict", Helm.Chart, .. Helm.Sets(sets)]);
         var rendered = await Helm.TemplateAsync(sets);
@@ -153,6 +154,32 @@ public sealed class HelmRenderTests
         var template = Map(Named(Items(SyncPod(rendered), "volumes"), "records"), "ephemeral", "volumeClaimTemplate", "spec");
         Assert.Equal(["ReadWriteOnce"], Strings(template, "accessModes"));
         Assert.Equal("3Gi", Text(template, "resources", "requests", "storage"));
+    }
+
+    [Fact]
+    public async Task RerunShards_RunEachListedShardAlone_OnItsOwnRecords()
+    {
+        var rendered = await Helm.TemplateAsync("mode=job", "job.shards=16", "job.rerunShards={3,11}", "job.records.type=persistentVolumeClaim");
+
+        Assert.Equal([$"{Name}-sync-shard-3", $"{Name}-sync-shard-11"], rendered.OfKind("Job").Select(job => Text(job, "metadata", "name")));
+        foreach (var shard in new[] { 3, 11 })
+        {
+            var job = Map(rendered.Single("Job", $"{Name}-sync-shard-{shard}"), "spec");
+            var container = Named(Items(job, "template", "spec", "containers"), "sync");
+            Assert.Null(Text(job, "completionMode"));
+            Assert.Equal("1", Text(job, "completions"));
+            Assert.Equal("2", Text(job, "backoffLimit"));
+            Assert.Equal($"{shard}/16", ValueAfter(Strings(container, "args"), "--shard"));
+            Assert.DoesNotContain("--shards", Strings(container, "args"));
+            Assert.Equal($"shard-{shard}", Text(Named(Items(container, "volumeMounts"), "records"), "subPath"));
+            Assert.Equal("FailJob", Text(Items(job, "podFailurePolicy", "rules")[0], "action"));
+        }
+
+        // The same folder the Indexed Job gave that shard: shard-$(JOB_COMPLETION_INDEX) on the same claim.
+        var indexed = SyncPod(await Helm.TemplateAsync("mode=job", "job.shards=16", "job.records.type=persistentVolumeClaim"));
+        Assert.Equal(
+            Text(Named(Items(indexed, "volumes"), "records"), "persistentVolumeClaim", "claimName"),
+            Text(Named(Items(Map(rendered.Single("Job", $"{Name}-sync-shard-3"), "spec", "template", "spec"), "volumes"), "records"), "persistentVolumeClaim", "claimName"));
     }
 
     [Fact]
@@ -283,14 +310,16 @@ public sealed class HelmRenderTests
 
     [Theory]
     [InlineData("mode=jobs", "mode: \"jobs\" is not one of daemon, job, cronjob")]
-    [InlineData("mode=job,job.shards=0", "job.shards: 0 must be at least 1")]
-    [InlineData("mode=job,job.shards=4,job.parallelism=5", "job.parallelism: 5 must be between 1 and job.shards (4)")]
-    [InlineData("mode=job,job.records.type=hostPath", "job.records.type: \"hostPath\" is not one of emptyDir, ephemeral, persistentVolumeClaim")]
-    [InlineData("mode=cronjob,cronjob.schedule=", "cronjob.schedule: is required for mode cronjob")]
-    [InlineData("mode=daemon,replicator.replicas=0", "replicator.replicas: 0 must be at least 1")]
+    [InlineData("mode=job;job.shards=0", "job.shards: 0 must be at least 1")]
+    [InlineData("mode=job;job.shards=4;job.parallelism=5", "job.parallelism: 5 must be between 1 and job.shards (4)")]
+    [InlineData("mode=job;job.records.type=hostPath", "job.records.type: \"hostPath\" is not one of emptyDir, ephemeral, persistentVolumeClaim")]
+    [InlineData("mode=cronjob;cronjob.schedule=", "cronjob.schedule: is required for mode cronjob")]
+    [InlineData("mode=job;job.shards=16;job.rerunShards={16}", "job.rerunShards: 16 is not a shard of job.shards (16): shards are 0 to 15")]
+    [InlineData("mode=cronjob;job.rerunShards={1}", "job.rerunShards: is for mode job")]
+    [InlineData("mode=daemon;replicator.replicas=0", "replicator.replicas: 0 must be at least 1")]
     public async Task AValueThatCannotWork_FailsTheRender_Saying(string values, string message)
     {
-        var sets = values.Split(',');
+        var sets = values.Split(';');
 
         var template = await Helm.RunAsync(["template", Helm.Release, Helm.Chart, .. Helm.Sets(sets)]);
         var lint = await Helm.RunAsync(["lint", Helm.Chart, .. Helm.Sets(sets)]);

@@ -30,6 +30,14 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if not (has .Values.job.records.type (list "emptyDir" "ephemeral" "persistentVolumeClaim")) -}}
 {{- fail (printf "job.records.type: %q is not one of emptyDir, ephemeral, persistentVolumeClaim" (toString .Values.job.records.type)) -}}
 {{- end -}}
+{{- range .Values.job.rerunShards -}}
+{{- if or (lt (int .) 0) (ge (int .) $shards) -}}
+{{- fail (printf "job.rerunShards: %v is not a shard of job.shards (%d): shards are 0 to %d" . $shards (sub $shards 1)) -}}
+{{- end -}}
+{{- end -}}
+{{- if and (eq .Values.mode "cronjob") .Values.job.rerunShards -}}
+{{- fail "job.rerunShards: is for mode job (a rerun of chosen shards once), not for mode cronjob" -}}
+{{- end -}}
 {{- if and (eq .Values.mode "cronjob") (not .Values.cronjob.schedule) -}}
 {{- fail "cronjob.schedule: is required for mode cronjob (a cron expression, e.g. \"0 2 * * *\")" -}}
 {{- end -}}
@@ -71,27 +79,40 @@ readinessProbe:
 {{- if eq .Values.mode "daemon" -}}/var/lib/syncgateway{{- else -}}/records{{- end -}}
 {{- end -}}
 
-{{/* The spec of the Indexed Job, for mode job and as the CronJob's jobTemplate. */}}
+{{/*
+The spec of the sync Job. Called with (dict "root" $ "shard" -1): the Indexed Job of every shard,
+for mode job and as the CronJob's jobTemplate; with "shard" I: a Job that runs shard I alone
+(job.rerunShards).
+*/}}
 {{- define "syncgateway.jobSpec" -}}
-{{- $shards := int .Values.job.shards -}}
-{{- $records := .Values.job.records -}}
+{{- $root := .root -}}
+{{- $values := $root.Values -}}
+{{- $shards := int $values.job.shards -}}
+{{- $shard := int .shard -}}
+{{- $indexed := lt $shard 0 -}}
+{{- $records := $values.job.records -}}
+{{- if $indexed }}
 completionMode: Indexed
 completions: {{ $shards }}
-parallelism: {{ kindIs "invalid" .Values.job.parallelism | ternary $shards (int .Values.job.parallelism) }}
-backoffLimitPerIndex: {{ int .Values.job.backoffLimitPerIndex }}
-{{- if not (kindIs "invalid" .Values.job.maxFailedIndexes) }}
-maxFailedIndexes: {{ int .Values.job.maxFailedIndexes }}
+parallelism: {{ kindIs "invalid" $values.job.parallelism | ternary $shards (int $values.job.parallelism) }}
+backoffLimitPerIndex: {{ int $values.job.backoffLimitPerIndex }}
+{{- if not (kindIs "invalid" $values.job.maxFailedIndexes) }}
+maxFailedIndexes: {{ int $values.job.maxFailedIndexes }}
 {{- end }}
-{{- with .Values.job.activeDeadlineSeconds }}
+{{- else }}
+completions: 1
+backoffLimit: {{ int $values.job.backoffLimitPerIndex }}
+{{- end }}
+{{- with $values.job.activeDeadlineSeconds }}
 activeDeadlineSeconds: {{ int . }}
 {{- end }}
-{{- if not (kindIs "invalid" .Values.job.ttlSecondsAfterFinished) }}
-ttlSecondsAfterFinished: {{ int .Values.job.ttlSecondsAfterFinished }}
+{{- if not (kindIs "invalid" $values.job.ttlSecondsAfterFinished) }}
+ttlSecondsAfterFinished: {{ int $values.job.ttlSecondsAfterFinished }}
 {{- end }}
 podFailurePolicy:
   rules:
     # Exit 2 is a bad configuration: every retry would fail the same way.
-    - action: FailIndex
+    - action: {{ $indexed | ternary "FailIndex" "FailJob" }}
       onExitCodes: {containerName: sync, operator: In, values: [2]}
     # A pod evicted or preempted did not fail: its shard runs again without using a retry.
     - action: Ignore
@@ -99,51 +120,62 @@ podFailurePolicy:
 template:
   metadata:
     labels:
-      {{- include "syncgateway.labels" . | nindent 6 }}
+      {{- include "syncgateway.labels" $root | nindent 6 }}
       app.kubernetes.io/component: sync
     annotations:
-      checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
+      checksum/config: {{ include (print $root.Template.BasePath "/configmap.yaml") $root | sha256sum }}
   spec:
     restartPolicy: Never
     securityContext:
-      {{- toYaml .Values.podSecurityContext | nindent 6 }}
+      {{- toYaml $values.podSecurityContext | nindent 6 }}
     containers:
       - name: sync
-        {{- include "syncgateway.image" . | nindent 8 }}
+        {{- include "syncgateway.image" $root | nindent 8 }}
         args:
           - sync
           - --config
           - /etc/syncgateway/syncgateway.yaml
+          {{- if $indexed }}
           - --shards
           - {{ $shards | quote }}
+          {{- else }}
+          - --shard
+          - {{ printf "%d/%d" $shard $shards | quote }}
+          {{- end }}
           - --records
           - /records/syncgateway.db
-          {{- range .Values.job.extraArgs }}
+          {{- range $values.job.extraArgs }}
           - {{ . | quote }}
           {{- end }}
         env:
+          {{- if $indexed }}
           # The shard index; Kubernetes sets it for Indexed Jobs too, written here so it is plain.
           - name: JOB_COMPLETION_INDEX
             valueFrom:
               fieldRef:
                 fieldPath: metadata.annotations['batch.kubernetes.io/job-completion-index']
-          {{- include "syncgateway.env" . | trim | nindent 10 }}
+          {{- end }}
+          {{- include "syncgateway.env" $root | trim | nindent 10 }}
         resources:
-          {{- toYaml .Values.job.resources | nindent 10 }}
+          {{- toYaml $values.job.resources | nindent 10 }}
         securityContext:
-          {{- toYaml .Values.securityContext | nindent 10 }}
+          {{- toYaml $values.securityContext | nindent 10 }}
         volumeMounts:
           - {name: config, mountPath: /etc/syncgateway, readOnly: true}
           - name: records
             mountPath: /records
             {{- if eq $records.type "persistentVolumeClaim" }}
+            {{- if $indexed }}
             subPathExpr: shard-$(JOB_COMPLETION_INDEX)
+            {{- else }}
+            subPath: shard-{{ $shard }}
+            {{- end }}
             {{- end }}
           - {name: tmp, mountPath: /tmp}
     volumes:
       - name: config
         configMap:
-          name: {{ include "syncgateway.fullname" . }}
+          name: {{ include "syncgateway.fullname" $root }}
       - name: tmp
         emptyDir: {}
       - name: records
@@ -155,7 +187,7 @@ template:
           volumeClaimTemplate:
             metadata:
               labels:
-                {{- include "syncgateway.labels" . | nindent 16 }}
+                {{- include "syncgateway.labels" $root | nindent 16 }}
                 app.kubernetes.io/component: sync
             spec:
               accessModes: [ReadWriteOnce]
@@ -167,6 +199,6 @@ template:
                   storage: {{ $records.size }}
         {{- else }}
         persistentVolumeClaim:
-          claimName: {{ $records.existingClaim | default (printf "%s-records" (include "syncgateway.fullname" .)) }}
+          claimName: {{ $records.existingClaim | default (printf "%s-records" (include "syncgateway.fullname" $root)) }}
         {{- end }}
 {{- end -}}
