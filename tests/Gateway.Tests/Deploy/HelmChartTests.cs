@@ -6,8 +6,9 @@ using SyncGateway.Testing;
 namespace SyncGateway.Gateway.Tests.Deploy;
 
 /// <summary>
-/// The Helm chart, checked without helm (not packaged here): every value a template reads is
-/// defined and documented in values.yaml, and the default configuration is one SyncGateway accepts.
+/// The Helm chart's sources, read as text: every value a template reads is defined and documented
+/// in values.yaml, and the default configuration is one SyncGateway accepts. What Helm renders from
+/// them is checked in <see cref="HelmRenderTests"/>.
 /// </summary>
 public sealed partial class HelmChartTests
 {
