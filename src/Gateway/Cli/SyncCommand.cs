@@ -80,6 +80,20 @@ internal static class SyncCommand
         // Successes are kept only for the files that list them: a 10,000-image run stays small.
         options = options with { KeepSucceeded = parse.GetValue(SuccessOutput) is not null || parse.GetValue(DigestsOutput) is not null };
 
+        // Opened first: records that cannot be opened are bad input, and then nothing is touched.
+        RecordStore? records = null;
+        try
+        {
+            records = options.RecordsPath is null ? null : RecordStore.Open(options.RecordsPath, time);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+        {
+            await console.Error.WriteLineAsync($"error: --records: {options.RecordsPath} cannot be opened: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.BadConfiguration;
+        }
+
+        using var recordsOpen = records;
+
         var logPath = parse.GetValue(Log) is { } logTo ? CommonOptions.ForShard(logTo, options.Shard) : null;
         await using var logFile = logPath is null ? null : new StreamWriter(logPath, append: true);
         var live = console.IsTerminal && logPath is null;
@@ -94,7 +108,6 @@ internal static class SyncCommand
             time,
             DockerConfigCredentials.Load(DockerConfigCredentials.DefaultPath()),
             new RegistryLimitsBook(time, new RegistryLimitReporter(configuration, loggers.CreateLogger("SyncGateway.Registries"))));
-        using var records = options.RecordsPath is null ? null : RecordStore.Open(options.RecordsPath, time);
         using var engine = new ReplicationEngine(options, records, time, loggers);
 
         if (parse.GetValue(DryRun))

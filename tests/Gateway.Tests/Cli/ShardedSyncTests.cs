@@ -96,4 +96,17 @@ public sealed class ShardedSyncTests
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("--shard and --shards: give one", run.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task RecordsThatCannotBeOpened_ExitTwo_NamingThePath()
+    {
+        using var workspace = new Workspace();
+        var config = workspace.Write("c.yaml", "rules:\n  - source: h.example.com/a\n    destination: d.example.com/a\n");
+        var records = Path.Combine(config, "records.db"); // under a file: no folder can be made there
+
+        var run = await CliRun.InvokeAsync("sync", "--config", config, "--records", records);
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains($"error: --records: {records} cannot be opened", run.Error, StringComparison.Ordinal);
+    }
 }
