@@ -5,26 +5,28 @@ namespace SyncGateway.Gateway.Tests.Deploy;
 
 /// <summary>
 /// Runs the built <c>syncgateway</c> as the chart's pods run it: every mount of this machine
-/// read-only (readOnlyRootFilesystem), and only a fresh tmpfs on <c>/tmp</c> and one on the records
-/// folder writable (the chart's emptyDir and records volumes). It uses a private mount namespace
-/// (<c>unshare --mount</c>, root), so nothing changes outside the process. The folder this class
-/// makes is outside <c>/tmp</c>, since <c>/tmp</c> is covered by the fresh one.
+/// read-only (readOnlyRootFilesystem), and only a fresh tmpfs for temporary files and one on the
+/// records folder writable (the chart's <c>/tmp</c> emptyDir and records volumes). It uses a private
+/// mount namespace (<c>unshare --mount</c>, root), so nothing changes outside the process. The
+/// temporary tmpfs is mounted in this class's folder and named by <c>TMPDIR</c> (where .NET puts
+/// every temporary file), not on <c>/tmp</c>: the tests' own build may live under <c>/tmp</c>
+/// (a CI clone), and a tmpfs there would hide the program itself.
 /// </summary>
 internal sealed class ReadOnlyRoot : IDisposable
 {
-    // $1 = the records folder; the rest = dotnet's arguments. Exit 97: the root could not be made read-only.
+    // $1 = the records folder, $2 = the temporary folder; the rest = dotnet's arguments. Exit 97: the root could not be made read-only.
     private const string Script = """
         set -e
-        records="$1"; shift
+        records="$1"; tmp="$2"; shift 2
         for m in $(awk '{print $2}' /proc/self/mounts | sort -u); do
           case "$m" in /proc|/proc/*|/sys|/sys/*|/dev|/dev/*) continue ;; esac
           mount -o remount,bind,ro "$m" 2>/dev/null || true
         done
         awk '$2 == "/" {print $4}' /proc/self/mounts | grep -q '^ro' || { echo "/ is not read-only" >&2; exit 97; }
         if touch "$records/probe" 2>/dev/null; then echo "$records is not read-only" >&2; exit 97; fi
-        mount -t tmpfs -o size=64m tmpfs /tmp
+        mount -t tmpfs -o size=64m tmpfs "$tmp"
         mount -t tmpfs -o size=64m tmpfs "$records"
-        exec dotnet "$@"
+        TMPDIR="$tmp" exec dotnet "$@"
         """;
 
     private readonly StringBuilder _output = new();
@@ -63,8 +65,9 @@ internal sealed class ReadOnlyRoot : IDisposable
     public void Start(params string[] arguments)
     {
         Directory.CreateDirectory(Records);
+        var temporary = Directory.CreateDirectory(Path.Combine(Folder, "tmp")).FullName;
         var binary = Path.Combine(AppContext.BaseDirectory, "syncgateway.dll");
-        var info = new ProcessStartInfo("unshare", ["--mount", "--propagation", "private", "sh", "-c", Script, "sh", Records, binary, .. arguments])
+        var info = new ProcessStartInfo("unshare", ["--mount", "--propagation", "private", "sh", "-c", Script, "sh", Records, temporary, binary, .. arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
