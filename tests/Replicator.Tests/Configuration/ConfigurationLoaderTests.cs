@@ -255,4 +255,38 @@ public sealed class ConfigurationLoaderTests : IDisposable
         Assert.Contains(errors, e => e.Contains("registries[registry.example.com].proxy: 'proxy.corp:3128' is not an http:// or https:// URL", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("registries[gitlab.example.com:5050].realm: 'http://elsewhere.example.com/jwt/auth' is not on the registry's own host", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void PasswordCommand_IsRead_AndWithoutAUsernameOrBesideAPasswordIsNamed()
+    {
+        var good = Write("good.yaml", """
+            registries:
+              "acr.example.com":
+                username: cr_temp_user
+                passwordCommand: /usr/local/bin/acr-token --instance cri-1
+            rules:
+              - source: h.example.com/lib/a
+                destination: acr.example.com/ns/a
+            """);
+        var bad = Write("bad.yaml", """
+            registries:
+              "one.example.com":
+                passwordCommand: /usr/local/bin/token
+              "two.example.com":
+                username: u
+                password: p
+                passwordCommand: /usr/local/bin/token
+            rules:
+              - source: h.example.com/lib/a
+                destination: one.example.com/ns/a
+            """);
+
+        var acr = Load(good).Registries.Single(r => r.Host == "acr.example.com");
+        var errors = Fails(bad).Errors.Select(e => e.ToString()).ToList();
+
+        Assert.NotNull(acr.CredentialSource);
+        Assert.Null(acr.Credentials);
+        Assert.Contains(errors, e => e.Contains("bad.yaml: registries[one.example.com].username: is required with passwordCommand", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("bad.yaml: registries[two.example.com]: give one of password, passwordFile and passwordCommand", StringComparison.Ordinal));
+    }
 }
