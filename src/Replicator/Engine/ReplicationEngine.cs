@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using SyncGateway.Registry.Client;
+using SyncGateway.Registry.Protocol;
 using SyncGateway.Replicator.Configuration;
 using SyncGateway.Replicator.Copying;
 using SyncGateway.Replicator.Planning;
@@ -163,6 +164,18 @@ public sealed class ReplicationEngine : IDisposable
                 return new VerifyResult(task, VerifyStatus.Failed, null, destinationHead?.Digest, $"{task.Source} does not exist at the source");
             }
 
+            // A rule's platforms write a new index: the destination is in sync when it holds that one.
+            var platforms = task.Platforms.IsEmpty ? Options.Platforms : task.Platforms;
+            if (!platforms.IsEmpty && destinationHead is not null && destinationHead.Digest != sourceHead.Digest && MediaTypes.IsIndex(sourceHead.MediaType))
+            {
+                var index = await _retry.RunAsync(ct => source.Manifests.GetAsync(task.Source.Repository, sourceHead.Digest.ToString(), ct), run.Stats, cancellationToken).ConfigureAwait(false);
+                var expected = platforms.Apply(index).Digest;
+                if (expected == destinationHead.Digest)
+                {
+                    return new VerifyResult(task, VerifyStatus.InSync, expected, destinationHead.Digest, null) { RewrittenFrom = sourceHead.Digest };
+                }
+            }
+
             var status = destinationHead is null ? VerifyStatus.Missing
                 : destinationHead.Digest == sourceHead.Digest ? VerifyStatus.InSync
                 : task.Overwrite ? VerifyStatus.Different
@@ -192,12 +205,12 @@ public sealed class ReplicationEngine : IDisposable
             {
                 ReplicatorLog.InSync(_logger, task.Source.ToString(), task.Destination.ToString(), copy.Digest.ToString());
                 run.Stats.TaskEnded(TaskOutcome.InSync);
-                return new TaskResult(task, SyncStatus.AlreadyInSync, copy.Digest, null);
+                return new TaskResult(task, SyncStatus.AlreadyInSync, copy.Digest, null) { RewrittenFrom = copy.RewrittenFrom };
             }
 
             ReplicatorLog.Synced(_logger, task.Source.ToString(), task.Destination.ToString(), copy.Digest.ToString());
             run.Stats.TaskEnded(TaskOutcome.Synced);
-            return new TaskResult(task, SyncStatus.Synced, copy.Digest, null);
+            return new TaskResult(task, SyncStatus.Synced, copy.Digest, null) { RewrittenFrom = copy.RewrittenFrom };
         }
         catch (TagConflictException conflict)
         {

@@ -134,7 +134,7 @@ internal sealed class Planner(Retrier retry, ILogger logger)
             foreach (var destination in rule.Destinations)
             {
                 var target = destination.Tags.Count == 1 ? destination.Repository.WithTag(destination.Tags[0]) : destination.Repository.WithDigest(digest);
-                tasks.Add(new SyncTask(rule.Key, source, target));
+                tasks.Add(new SyncTask(rule.Key, source, target) { Platforms = rule.Platforms, Referrers = rule.Referrers, ArtifactTypes = rule.ArtifactTypes });
             }
 
             return (tasks, null);

@@ -29,6 +29,9 @@ public static class RuleTasks
             {
                 Overwrite = rule.Overwrite,
                 Immutable = rule.IsImmutable(tag),
+                Platforms = rule.Platforms,
+                Referrers = rule.Referrers,
+                ArtifactTypes = rule.ArtifactTypes,
             };
         }
     }

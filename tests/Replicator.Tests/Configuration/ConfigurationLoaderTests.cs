@@ -289,4 +289,36 @@ public sealed class ConfigurationLoaderTests : IDisposable
         Assert.Contains(errors, e => e.Contains("bad.yaml: registries[one.example.com].username: is required with passwordCommand", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("bad.yaml: registries[two.example.com]: give one of password, passwordFile and passwordCommand", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void RulePlatformsReferrersAndArtifactTypes_AreRead_AndABadPlatformIsNamed()
+    {
+        var good = Write("good.yaml", """
+            rules:
+              - source: h.example.com/lib/a
+                destination: d.example.com/ns/a
+                platforms: [linux/amd64, linux/arm/v7]
+                referrers: false
+              - source: h.example.com/lib/b
+                destination: d.example.com/ns/b
+                artifactTypes: ["application/spdx+json"]
+            """);
+        var bad = Write("bad.yaml", """
+            rules:
+              - source: h.example.com/lib/a
+                destination: d.example.com/ns/a
+                platforms: [amd64]
+            """);
+
+        var rules = Load(good).Rules;
+        var error = Fails(bad).Errors.Single();
+
+        Assert.Equal(["linux/amd64", "linux/arm/v7"], rules[0].Platforms.Platforms.Select(p => p.ToString()));
+        Assert.False(rules[0].Referrers);
+        Assert.True(rules[1].Referrers);
+        Assert.True(rules[1].Platforms.IsEmpty);
+        Assert.Equal(["application/spdx+json"], rules[1].ArtifactTypes);
+        Assert.Equal("rules[0].platforms", error.Key);
+        Assert.StartsWith("'amd64' is not a platform", error.Message, StringComparison.Ordinal);
+    }
 }
