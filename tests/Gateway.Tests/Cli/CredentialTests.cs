@@ -128,4 +128,39 @@ public sealed class CredentialTests
         Assert.Equal(2, File.ReadAllLines(runs).Length);
         Assert.DoesNotContain("password-2", gateway.Log, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task APasswordCommand_RunsAgainWhenTheTokenServiceRefusesTheRotatedPassword()
+    {
+        await using var issuer = await TokenIssuer.StartAsync();
+        issuer.Users["sync"] = "token-password-1";
+        await using var source = await RegistryProcess.StartWithTokenAuthAsync(issuer, "rotating-registry");
+        await using var mirror = await RegistryProcess.StartAsync();
+        using var workspace = new Workspace();
+        using var atMirror = new ImageSeeder(mirror.Host);
+        issuer.Users["seeder"] = "seeder-pass";
+        using var seeder = new ImageSeeder(source.Host, "seeder", "seeder-pass");
+        var first = await seeder.PushImageAsync("lib/tokened", "1", [ImageSeeder.RandomBytes(3000, 1230)]);
+        var secret = workspace.Write("current-password", "token-password-1\n");
+        var runs = Path.Combine(workspace.Folder, "runs");
+        var command = CliProcess.WriteScript(Path.Combine(workspace.Folder, "print-token-password"), $"echo run >> {runs}\ncat {secret}\n");
+
+        // Tokens live 2 s, so every poll after the rotation asks the token service again.
+        issuer.Lifetime = TimeSpan.FromSeconds(2);
+        await using var gateway = await RunningGateway.StartAsync(
+            workspace, source.Host, mirror.Host, ["lib/tokened"], credentials: $"username: sync\n    passwordCommand: {command}", pollInterval: "1s");
+        Assert.True(await Wait.UntilAsync(async () => await atMirror.ManifestDigestAsync("mirror/tokened", "1") == first.Digest), gateway.Log);
+        Assert.Single(File.ReadAllLines(runs));
+
+        // The old token lives on for its 2 s; the first poll after it asks with the old password, is refused, and runs the command again.
+        File.WriteAllText(secret, "token-password-2\n");
+        issuer.Users["sync"] = "token-password-2";
+        Assert.True(await Wait.UntilAsync(() => Task.FromResult(File.ReadAllLines(runs).Length == 2)), gateway.Log);
+        var second = await seeder.PushImageAsync("lib/tokened", "2", [ImageSeeder.RandomBytes(3000, 1231)]);
+
+        Assert.True(await Wait.UntilAsync(async () => await atMirror.ManifestDigestAsync("mirror/tokened", "2") == second.Digest), gateway.Log);
+        Assert.Equal(2, File.ReadAllLines(runs).Length);
+        Assert.True(issuer.RefusedLogins > 0, "the token service must have refused the old password");
+        Assert.Contains(issuer.Issued, t => t.User == "sync" && t.Granted.Contains("repository:lib/tokened:pull"));
+    }
 }
