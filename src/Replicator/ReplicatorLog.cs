@@ -41,6 +41,15 @@ internal static partial class ReplicatorLog
     [LoggerMessage(EventId = 1013, Level = LogLevel.Error, Message = "The records could not take the failure of {Task}: {Reason}")]
     public static partial void RecordingFailed(ILogger logger, string task, string reason);
 
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Information, Message = "Referrer {ArtifactType} {Digest} copied to {Repository} after its subject {Subject}")]
+    public static partial void ReferrerCopied(ILogger logger, string artifactType, string digest, string repository, string subject);
+
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Information, Message = "{Registry} {What}")]
+    public static partial void ReferrersApi(ILogger logger, string registry, string what);
+
+    [LoggerMessage(EventId = 1016, Level = LogLevel.Information, Message = "The referrers of {Source} sign or describe the index {SourceDigest}, which a rule's platforms rewrote; they are not copied to {Destination}")]
+    public static partial void ReferrersOfRewrittenIndex(ILogger logger, string source, string sourceDigest, string destination);
+
     [LoggerMessage(EventId = 1009, Level = LogLevel.Debug, Message = "Blob {Digest} ({Size} bytes) {Action} in {Repository}")]
     public static partial void Blob(ILogger logger, string digest, long size, string action, string repository);
 }

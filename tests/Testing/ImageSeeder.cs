@@ -171,6 +171,69 @@ public sealed class ImageSeeder : IDisposable
         return new SeededImage(repository, tag, digest, OciIndex, index, [], entries.Sum(e => e.Image.Size));
     }
 
+    /// <summary>
+    /// Pushes an OCI 1.1 artifact that refers to <paramref name="subject"/> (a signature, an SBOM, an
+    /// attestation): the empty config, one layer of <paramref name="payload"/>, <c>artifactType</c>
+    /// and <c>subject</c>, by digest, as oras and cosign's OCI 1.1 mode push them.
+    /// </summary>
+    public async Task<SeededImage> PushReferrerAsync(string repository, SeededImage subject, string artifactType, string layerMediaType, byte[] payload)
+    {
+        var empty = "{}"u8.ToArray();
+        var emptyDigest = await PushBlobAsync(repository, empty).ConfigureAwait(false);
+        var layer = await PushBlobAsync(repository, payload).ConfigureAwait(false);
+        var manifest = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            schemaVersion = 2,
+            mediaType = OciManifest,
+            artifactType,
+            config = new { mediaType = "application/vnd.oci.empty.v1+json", digest = emptyDigest, size = empty.Length },
+            layers = new[] { new { mediaType = layerMediaType, digest = layer, size = payload.Length } },
+            subject = new { mediaType = subject.MediaType, digest = subject.Digest, size = subject.Manifest.Length },
+        });
+        var digest = await PushManifestAsync(repository, DigestOf(manifest), manifest, OciManifest).ConfigureAwait(false);
+        return new SeededImage(repository, digest, digest, OciManifest, manifest, [layer], payload.Length + empty.Length);
+    }
+
+    /// <summary>
+    /// Lists referrers of <paramref name="subject"/> in the tag-schema fallback, as clients do on a
+    /// registry without the referrers API: an index of them under the tag <c>sha256-HEX</c>.
+    /// </summary>
+    public Task<string> PushFallbackIndexAsync(string repository, SeededImage subject, IReadOnlyList<(SeededImage Referrer, string ArtifactType)> referrers)
+    {
+        var index = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            schemaVersion = 2,
+            mediaType = OciIndex,
+            manifests = referrers.Select(r => new { mediaType = r.Referrer.MediaType, digest = r.Referrer.Digest, size = r.Referrer.Manifest.Length, artifactType = r.ArtifactType }),
+        });
+        return PushManifestAsync(repository, FallbackTag(subject.Digest), index, OciIndex);
+    }
+
+    /// <summary>A signature the way cosign's default (tag) mode keeps it: a manifest under <c>sha256-HEX.sig</c>, without a subject.</summary>
+    public async Task<SeededImage> PushCosignSignatureAsync(string repository, SeededImage subject)
+    {
+        var payload = JsonSerializer.SerializeToUtf8Bytes(new { critical = new { image = new { docker_manifest_digest = subject.Digest }, type = "cosign container image signature" } });
+        var config = "{}"u8.ToArray();
+        var configDigest = await PushBlobAsync(repository, config).ConfigureAwait(false);
+        var layer = await PushBlobAsync(repository, payload).ConfigureAwait(false);
+        var manifest = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            schemaVersion = 2,
+            mediaType = OciManifest,
+            config = new { mediaType = "application/vnd.oci.image.config.v1+json", digest = configDigest, size = config.Length },
+            layers = new[]
+            {
+                new { mediaType = "application/vnd.dev.cosign.simplesigning.v1+json", digest = layer, size = payload.Length, annotations = new Dictionary<string, string> { ["dev.cosignproject.cosign/signature"] = "MEUCIQDtest" } },
+            },
+        });
+        var tag = FallbackTag(subject.Digest) + ".sig";
+        var digest = await PushManifestAsync(repository, tag, manifest, OciManifest).ConfigureAwait(false);
+        return new SeededImage(repository, tag, digest, OciManifest, manifest, [layer], payload.Length + config.Length);
+    }
+
+    /// <summary>The fallback tag of a digest: <c>sha256:HEX</c> becomes <c>sha256-HEX</c>.</summary>
+    public static string FallbackTag(string digest) => digest.Replace(':', '-');
+
     public async Task<string> PushManifestAsync(string repository, string reference, byte[] manifest, string mediaType)
     {
         using var content = new ByteArrayContent(manifest);

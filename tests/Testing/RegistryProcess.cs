@@ -167,6 +167,23 @@ public sealed class RegistryProcess : IAsyncDisposable
         return registry;
     }
 
+    /// <summary>
+    /// Replaces the login of a registry started with a username and password, as an operator
+    /// rotating a password does: the registry reads its htpasswd file again when it changes.
+    /// </summary>
+    public async Task ChangePasswordAsync(string username, string password)
+    {
+        var htpasswd = Path.Combine(Folder, "htpasswd");
+        if (!File.Exists(htpasswd))
+        {
+            throw new InvalidOperationException($"the registry on {Host} was started without a login");
+        }
+
+        var replacement = htpasswd + ".new";
+        await File.WriteAllTextAsync(replacement, await HtpasswdLineAsync(username, password).ConfigureAwait(false)).ConfigureAwait(false);
+        File.Move(replacement, htpasswd, overwrite: true);
+    }
+
     /// <summary>Stops the process, keeping its storage, so it can be started again on the same port.</summary>
     public async Task StopAsync()
     {

@@ -58,6 +58,12 @@ public sealed class TokenIssuer : IAsyncDisposable
     /// <summary>Who may log in: user name to password.</summary>
     public ConcurrentDictionary<string, string> Users { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Identity tokens (OAuth2 refresh tokens, docker's <c>identitytoken</c>) to the user each logs in:
+    /// a <c>POST /token</c> with <c>grant_type=refresh_token</c> and one of these gets an access token.
+    /// </summary>
+    public ConcurrentDictionary<string, string> RefreshTokens { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Whether a request without a login gets a token (for the user null) instead of a 401.</summary>
     public bool AllowAnonymous { get; set; }
 
@@ -110,6 +116,7 @@ public sealed class TokenIssuer : IAsyncDisposable
         var app = builder.Build();
         var issuer = new TokenIssuer(app, key, Convert.ToBase64String(certificate.RawData), folder, port);
         app.MapGet("/token", issuer.HandleAsync);
+        app.MapPost("/token", issuer.HandleRefreshAsync);
         try
         {
             await app.StartAsync().ConfigureAwait(false);
@@ -127,14 +134,37 @@ public sealed class TokenIssuer : IAsyncDisposable
     {
         if (!TryLogin(context.Request, out var user))
         {
-            Interlocked.Increment(ref _refusedLogins);
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            context.Response.Headers.WWWAuthenticate = $"Basic realm=\"{Name}\"";
-            await context.Response.WriteAsJsonAsync(new { errors = new[] { new { code = "UNAUTHORIZED", message = "login refused" } } }).ConfigureAwait(false);
+            await RefuseAsync(context).ConfigureAwait(false);
             return;
         }
 
-        var scopes = context.Request.Query["scope"]
+        await IssueAsync(context, user, context.Request.Query["scope"], context.Request.Query["service"]).ConfigureAwait(false);
+    }
+
+    // The OAuth2 form of the token protocol: POST grant_type=refresh_token&refresh_token=...&service=...&scope=...
+    private async Task HandleRefreshAsync(HttpContext context)
+    {
+        var form = await context.Request.ReadFormAsync().ConfigureAwait(false);
+        if (form["grant_type"] != "refresh_token" || !RefreshTokens.TryGetValue(form["refresh_token"].ToString(), out var user))
+        {
+            await RefuseAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        await IssueAsync(context, user, form["scope"], form["service"]).ConfigureAwait(false);
+    }
+
+    private async Task RefuseAsync(HttpContext context)
+    {
+        Interlocked.Increment(ref _refusedLogins);
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        context.Response.Headers.WWWAuthenticate = $"Basic realm=\"{Name}\"";
+        await context.Response.WriteAsJsonAsync(new { errors = new[] { new { code = "UNAUTHORIZED", message = "login refused" } } }).ConfigureAwait(false);
+    }
+
+    private async Task IssueAsync(HttpContext context, string? user, Microsoft.Extensions.Primitives.StringValues scopeValues, string? service)
+    {
+        var scopes = scopeValues
             .SelectMany(value => (value ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .ToList();
         var requested = new List<(string Type, string Name, string[] Actions)>();
@@ -150,7 +180,6 @@ public sealed class TokenIssuer : IAsyncDisposable
             requested.Add(parsed);
         }
 
-        string? service = context.Request.Query["service"];
         var granted = Group(requested)
             .Select(r => (r.Type, r.Name, Actions: Allowed(user, r.Type, r.Name, r.Actions)))
             .Where(r => r.Actions.Length > 0)

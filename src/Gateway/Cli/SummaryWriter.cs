@@ -23,6 +23,21 @@ internal static class SummaryWriter
 
         text.AppendLine($"Synced {summary.Synced}, already in sync {summary.AlreadyInSync}, failed {summary.Count(SyncStatus.Failed)}, failed to generate {summary.PlanFailures.Count}, conflicts {summary.Count(SyncStatus.Conflict)} ({summary.Images} images in {summary.Duration.TotalSeconds:0.0}s)")
             .AppendLine($"Blobs: copied {stats.BlobsCopied} ({Bytes.Format(stats.BytesCopied)}), mounted {stats.BlobsMounted} ({Bytes.Format(stats.BytesMounted)}), skipped {stats.BlobsSkipped} ({Bytes.Format(stats.BytesSkipped)}); manifests pushed {stats.ManifestsPushed}; retries {stats.Retries}");
+        if (stats.ReferrersCopied + stats.ReferrersPresent > 0)
+        {
+            text.AppendLine($"Referrers (signatures, SBOMs, attestations): copied {stats.ReferrersCopied}, present {stats.ReferrersPresent}");
+        }
+
+        var rewritten = summary.Results.Where(r => r.RewrittenFrom is not null).ToList();
+        if (stats.IndexesRewritten > 0 || rewritten.Count > 0)
+        {
+            text.AppendLine($"Indexes rewritten for a rule's platforms (their digest changes): {Math.Max(stats.IndexesRewritten, rewritten.Count)}");
+            foreach (var result in rewritten)
+            {
+                text.AppendLine($"  {result.Task.Source} -> {result.Task.Destination}: {result.RewrittenFrom} became {result.Digest}");
+            }
+        }
+
         foreach (var (rule, matched) in summary.PatternMatches)
         {
             text.AppendLine($"Pattern {rule}: {matched} repositories matched");

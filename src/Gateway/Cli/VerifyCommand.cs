@@ -91,6 +91,11 @@ internal static class VerifyCommand
             text.AppendLine($"  {result.Task.Source} -> {result.Task.Destination}: {detail}");
         }
 
+        foreach (var result in report.Results.Where(r => r.Status == VerifyStatus.InSync && r.RewrittenFrom is not null))
+        {
+            text.AppendLine($"  {result.Task.Source} -> {result.Task.Destination}: in sync, the index rewritten for the rule's platforms ({result.RewrittenFrom} became {result.DestinationDigest})");
+        }
+
         foreach (var failure in report.PlanFailures)
         {
             text.AppendLine($"  failed to generate {failure.Rule}: {failure.Reason}");
@@ -111,6 +116,7 @@ internal static class VerifyCommand
                 status = JsonNamingPolicy.CamelCase.ConvertName(r.Status.ToString()),
                 sourceDigest = r.SourceDigest?.ToString(),
                 destinationDigest = r.DestinationDigest?.ToString(),
+                rewrittenFrom = r.RewrittenFrom?.ToString(),
                 error = r.Error,
             }),
             failedToGenerate = report.PlanFailures.Select(f => new { rule = f.Rule, reason = f.Reason }),

@@ -36,8 +36,19 @@ internal sealed class ReplicationMetrics : IReplicationMetrics
     public static readonly Gauge LastPoll = Prometheus.Metrics.CreateGauge(
         "syncgateway_replicator_last_poll_timestamp_seconds", "When every rule was last reconciled successfully (Unix time).");
 
+    public static readonly Counter IndexesRewritten = Prometheus.Metrics.CreateCounter(
+        "syncgateway_replicator_indexes_rewritten_total", "Indexes written anew with only a rule's platforms (their digest differs from the source's).");
+
+    public static readonly Counter Referrers = Prometheus.Metrics.CreateCounter(
+        "syncgateway_replicator_referrers_total", "Signatures, SBOMs and attestations of copied images, by what was done: copied, or present already.", new CounterConfiguration { LabelNames = ["action"] });
+
     public static void Initialize(SyncConfiguration configuration)
     {
+        foreach (var action in Enum.GetValues<ReferrerAction>())
+        {
+            Referrers.WithLabels(action.Label());
+        }
+
         foreach (var action in Enum.GetValues<BlobAction>())
         {
             Blobs.WithLabels(action.Label());
@@ -68,4 +79,8 @@ internal sealed class ReplicationMetrics : IReplicationMetrics
     public void Retry(RetryReason reason) => Retries.WithLabels(reason.Label()).Inc();
 
     public void InFlight(int change) => InFlightTransfers.Inc(change);
+
+    public void IndexRewritten() => IndexesRewritten.Inc();
+
+    public void Referrer(ReferrerAction action) => Referrers.WithLabels(action.Label()).Inc();
 }

@@ -4,8 +4,9 @@ using System.Text.Json;
 namespace SyncGateway.Registry.Auth;
 
 /// <summary>
-/// Reads the <c>auths</c> map of a docker <c>config.json</c> (what <c>docker login</c> writes), so
-/// an operator who has logged in does not repeat the password in a configuration file.
+/// Reads a docker <c>config.json</c> (what <c>docker login</c> writes): the <c>auths</c> map
+/// (<c>auth</c> and <c>identitytoken</c>), <c>credsStore</c> and <c>credHelpers</c>, so an operator
+/// who has logged in does not repeat the password in a configuration file.
 /// </summary>
 public static class DockerConfigCredentials
 {
@@ -21,33 +22,47 @@ public static class DockerConfigCredentials
         return Path.Combine(folder, "config.json");
     }
 
-    /// <summary>Loads every username and password the file holds, by registry host. A missing file is empty.</summary>
-    public static IReadOnlyDictionary<string, RegistryCredentials> Load(string path)
+    /// <summary>Loads the logins the file gives, by registry host. A missing file logs in nowhere.</summary>
+    public static DockerLogins Load(string path)
     {
-        var result = new Dictionary<string, RegistryCredentials>(StringComparer.OrdinalIgnoreCase);
         if (!File.Exists(path))
         {
-            return result;
+            return DockerLogins.None;
         }
 
         using var document = JsonDocument.Parse(File.ReadAllBytes(path));
-        if (!document.RootElement.TryGetProperty("auths", out var auths) || auths.ValueKind != JsonValueKind.Object)
+        var root = document.RootElement;
+        var result = new Dictionary<string, RegistryCredentials>(StringComparer.OrdinalIgnoreCase);
+        if (root.TryGetProperty("auths", out var auths) && auths.ValueKind == JsonValueKind.Object)
         {
-            return result;
-        }
-
-        foreach (var entry in auths.EnumerateObject())
-        {
-            if (entry.Value.ValueKind == JsonValueKind.Object
-                && entry.Value.TryGetProperty("auth", out var auth)
-                && auth.ValueKind == JsonValueKind.String
-                && TryDecode(auth.GetString()!, out var credentials))
+            foreach (var entry in auths.EnumerateObject().Where(e => e.Value.ValueKind == JsonValueKind.Object))
             {
-                result[NormalizeHost(entry.Name)] = credentials;
+                var username = string.Empty;
+                if (entry.Value.TryGetProperty("auth", out var auth) && auth.ValueKind == JsonValueKind.String && TryDecode(auth.GetString()!, out var credentials))
+                {
+                    result[NormalizeHost(entry.Name)] = credentials;
+                    username = credentials.Username;
+                }
+
+                // An identity token (az acr login, docker login to an OAuth2 registry) wins over a password.
+                if (entry.Value.TryGetProperty("identitytoken", out var token) && token.ValueKind == JsonValueKind.String && token.GetString() is { Length: > 0 } identity)
+                {
+                    result[NormalizeHost(entry.Name)] = new RegistryCredentials(username, identity) { IsIdentityToken = true };
+                }
             }
         }
 
-        return result;
+        var helpers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (root.TryGetProperty("credHelpers", out var helperMap) && helperMap.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var entry in helperMap.EnumerateObject().Where(e => e.Value.ValueKind == JsonValueKind.String && e.Value.GetString() is { Length: > 0 }))
+            {
+                helpers[NormalizeHost(entry.Name)] = entry.Value.GetString()!;
+            }
+        }
+
+        var store = root.TryGetProperty("credsStore", out var storeName) && storeName.ValueKind == JsonValueKind.String ? storeName.GetString() : null;
+        return new DockerLogins(result, helpers, string.IsNullOrEmpty(store) ? null : store);
     }
 
     private static bool TryDecode(string encoded, out RegistryCredentials credentials)

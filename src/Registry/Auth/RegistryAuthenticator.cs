@@ -13,10 +13,15 @@ namespace SyncGateway.Registry.Auth;
 /// A realm is followed over https; over plain HTTP only on the registry's own host (any port:
 /// GitLab's registry on :5050 with its realm on :80, docker_auth on :5001) and only when the
 /// registry is marked <c>insecure</c> or the realm is the one the operator listed for it.
-/// Credentials never travel in the clear to another host.
+/// Credentials never travel in the clear to another host. Credentials that a program gives
+/// (<see cref="ICredentialSource"/>) are asked for again when the registry or its token service
+/// refuses them, once per refusal. An identity token is exchanged with an OAuth2 refresh-token
+/// POST, as docker does.
 /// </summary>
-internal sealed class RegistryAuthenticator(string apiHost, RegistryCredentials? credentials, HttpClient http, TimeProvider time, bool insecure = false, Uri? trustedRealm = null)
+internal sealed class RegistryAuthenticator(string apiHost, ICredentialSource? credentials, HttpClient http, TimeProvider time, bool insecure = false, Uri? trustedRealm = null)
 {
+    private static readonly HttpRequestOptionsKey<RegistryCredentials> SentKey = new("syncgateway.sent-credentials");
+
     private static readonly TimeSpan DefaultTokenLifetime = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan ExpiryMargin = TimeSpan.FromSeconds(10);
 
@@ -37,9 +42,10 @@ internal sealed class RegistryAuthenticator(string apiHost, RegistryCredentials?
 
         if (challenge.IsBasic)
         {
-            if (credentials is not null)
+            if (credentials is not null && await credentials.GetAsync(cancellationToken).ConfigureAwait(false) is { IsIdentityToken: false } login)
             {
-                request.Headers.Authorization = BasicHeader(credentials);
+                request.Headers.Authorization = BasicHeader(login);
+                request.Options.Set(SentKey, login);
             }
 
             return;
@@ -77,7 +83,13 @@ internal sealed class RegistryAuthenticator(string apiHost, RegistryCredentials?
             return true;
         }
 
-        return credentials is not null && !string.Equals(sent, "Basic", StringComparison.OrdinalIgnoreCase);
+        if (string.Equals(sent, "Basic", StringComparison.OrdinalIgnoreCase))
+        {
+            // Refused: a program's credentials may have rotated since it last ran.
+            return credentials is not null && request.Options.TryGetValue(SentKey, out var refused) && credentials.Refused(refused);
+        }
+
+        return credentials is not null;
     }
 
     private async Task<CachedToken> GetTokenAsync(AuthChallenge challenge, string scope, CancellationToken cancellationToken)
@@ -134,19 +146,22 @@ internal sealed class RegistryAuthenticator(string apiHost, RegistryCredentials?
         var existing = builder.Query.TrimStart('?');
         builder.Query = existing.Length == 0 ? query.ToString() : existing + "&" + query;
 
-        using var request = new HttpRequestMessage(HttpMethod.Get, builder.Uri);
-        if (credentials is not null)
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var login = credentials is null ? null : await credentials.GetAsync(timeout.Token).ConfigureAwait(false);
+        var response = await RequestTokenAsync(realmUri, builder.Uri, challenge, scope, login, timeout.Token).ConfigureAwait(false);
+        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden && login is not null && credentials!.Refused(login))
         {
-            request.Headers.Authorization = BasicHeader(credentials);
+            response.Dispose();
+            login = await credentials.GetAsync(timeout.Token).ConfigureAwait(false);
+            response = await RequestTokenAsync(realmUri, builder.Uri, challenge, scope, login, timeout.Token).ConfigureAwait(false);
         }
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        using var response = await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+        using var answer = response;
         if (!response.IsSuccessStatusCode)
         {
             var retryable = RegistryErrorCode.IsRetryableStatus(response.StatusCode);
             var what = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
-                ? credentials is null ? "anonymous access was refused" : $"the login of '{credentials.Username}' was refused"
+                ? login is null ? "anonymous access was refused" : login.IsIdentityToken ? "the identity token was refused" : $"the login of '{login.Username}' was refused"
                 : "the token service failed";
             throw new RegistryException($"{apiHost}: {what} ({(int)response.StatusCode} from {realmUri.GetLeftPart(UriPartial.Path)})", response.StatusCode, null, retryable);
         }
@@ -162,6 +177,41 @@ internal sealed class RegistryAuthenticator(string apiHost, RegistryCredentials?
             : DefaultTokenLifetime;
         var margin = lifetime > ExpiryMargin * 3 ? ExpiryMargin : TimeSpan.Zero;
         return new CachedToken(value, time.GetUtcNow() + lifetime - margin);
+    }
+
+    /// <summary>
+    /// One request to the token service: a GET with a Basic login (or none), or, for an identity
+    /// token, the OAuth2 refresh-token POST to the same realm.
+    /// </summary>
+    private async Task<HttpResponseMessage> RequestTokenAsync(Uri realm, Uri withQuery, AuthChallenge challenge, string scope, RegistryCredentials? login, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(login is { IsIdentityToken: true } ? HttpMethod.Post : HttpMethod.Get, login is { IsIdentityToken: true } ? realm : withQuery);
+        if (login is { IsIdentityToken: true })
+        {
+            var form = new List<KeyValuePair<string, string>>
+            {
+                new("grant_type", "refresh_token"),
+                new("refresh_token", login.Password),
+                new("client_id", "syncgateway"),
+            };
+            if (challenge.Service is { } service)
+            {
+                form.Add(new("service", service));
+            }
+
+            if (scope.Length > 0)
+            {
+                form.Add(new("scope", scope));
+            }
+
+            request.Content = new FormUrlEncodedContent(form);
+        }
+        else if (login is not null)
+        {
+            request.Headers.Authorization = BasicHeader(login);
+        }
+
+        return await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
     private bool Trusted(Uri realm)

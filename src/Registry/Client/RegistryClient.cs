@@ -21,6 +21,7 @@ public sealed class RegistryClient
         Catalog = new CatalogLister(transport);
         Blobs = new BlobReader(transport);
         Uploads = new BlobUploader(transport);
+        Referrers = new ReferrerLister(transport);
     }
 
     /// <summary>The registry's host as images name it.</summary>
@@ -35,6 +36,8 @@ public sealed class RegistryClient
     public BlobReader Blobs { get; }
 
     public BlobUploader Uploads { get; }
+
+    public ReferrerLister Referrers { get; }
 
     /// <summary>
     /// The registry's API root, <c>https://host/v2/</c>; for an <c>insecure</c> registry the pipeline

@@ -10,13 +10,13 @@ namespace SyncGateway.Registry.Client;
 /// credentials of its own), each with its own handler pipeline: connection pool, TLS settings and
 /// token cache. Disposing the pool closes every connection. The registries' limits come from a
 /// <see cref="RegistryLimitsBook"/> that outlives the pool (one per process).
-/// Hosts the configuration does not name get a secure endpoint with the docker login's
-/// credentials, if there are any.
+/// Hosts the configuration does not name get a secure endpoint; an endpoint without credentials
+/// of its own gets the docker login's (config.json, its credential helpers), if there is one.
 /// </summary>
 public sealed class RegistryClientPool(
     IEnumerable<RegistryEndpoint> endpoints,
     TimeProvider time,
-    IReadOnlyDictionary<string, RegistryCredentials>? dockerLogins = null,
+    DockerLogins? dockerLogins = null,
     RegistryLimitsBook? limits = null) : IDisposable
 {
     private readonly RegistryLimitsBook _limits = limits ?? new RegistryLimitsBook(time);
@@ -38,10 +38,10 @@ public sealed class RegistryClientPool(
         var endpoint = _endpoints.FirstOrDefault(e =>
             string.Equals(e.Prefix, registry, StringComparison.OrdinalIgnoreCase)
             || name.StartsWith(e.Prefix + "/", StringComparison.OrdinalIgnoreCase));
-        endpoint ??= new RegistryEndpoint { Host = registry, Credentials = dockerLogins?.GetValueOrDefault(registry) };
-        if (endpoint.Credentials is null && dockerLogins?.GetValueOrDefault(registry) is { } login)
+        endpoint ??= new RegistryEndpoint { Host = registry };
+        if (!endpoint.HasLogin && dockerLogins?.For(registry) is { } login)
         {
-            endpoint = endpoint with { Credentials = login };
+            endpoint = endpoint with { CredentialSource = login };
         }
 
         var key = endpoint.Prefix;

@@ -9,6 +9,9 @@ public sealed record Descriptor
 
     public required long Size { get; init; }
 
+    /// <summary>What kind of artifact the content is (a referrer's <c>artifactType</c>), when given.</summary>
+    public string? ArtifactType { get; init; }
+
     /// <summary>The platform of an index entry, when the index gives one.</summary>
     public Platform? Platform { get; init; }
 }

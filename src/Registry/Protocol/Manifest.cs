@@ -11,8 +11,10 @@ public sealed class Manifest
     /// <summary>Registries refuse larger manifests, and so does this project.</summary>
     public const int MaxSize = 4 * 1024 * 1024;
 
-    private Manifest(string mediaType, ReadOnlyMemory<byte> bytes, Digest digest, Descriptor? config, IReadOnlyList<Descriptor> layers, IReadOnlyList<Descriptor> children)
+    private Manifest(string mediaType, ReadOnlyMemory<byte> bytes, Digest digest, Descriptor? config, IReadOnlyList<Descriptor> layers, IReadOnlyList<Descriptor> children, Descriptor? subject, string? artifactType)
     {
+        Subject = subject;
+        ArtifactType = artifactType;
         MediaType = mediaType;
         Bytes = bytes;
         Digest = digest;
@@ -35,6 +37,12 @@ public sealed class Manifest
 
     /// <summary>The manifests an index lists; empty for an image manifest.</summary>
     public IReadOnlyList<Descriptor> Children { get; }
+
+    /// <summary>The manifest this one refers to (a signature's, an SBOM's, an attestation's image), when it names one.</summary>
+    public Descriptor? Subject { get; }
+
+    /// <summary>The artifact type as the referrers API reports it: <c>artifactType</c>, else an image manifest's config media type.</summary>
+    public string? ArtifactType { get; }
 
     public bool IsIndex => MediaTypes.IsIndex(MediaType);
 
@@ -87,17 +95,19 @@ public sealed class Manifest
                     : throw new InvalidManifestException($"unsupported manifest media type '{mediaType}'");
             }
 
+            var subject = root.TryGetProperty("subject", out var subjectElement) ? ReadDescriptor(subjectElement, "subject") : null;
+            var artifactType = root.TryGetProperty("artifactType", out var at) && at.ValueKind == JsonValueKind.String ? at.GetString() : null;
             if (MediaTypes.IsIndex(mediaType))
             {
                 var children = ReadDescriptors(root, "manifests");
-                return new Manifest(mediaType, bytes, digest, null, [], children);
+                return new Manifest(mediaType, bytes, digest, null, [], children, subject, artifactType);
             }
 
             var config = root.TryGetProperty("config", out var configElement)
                 ? ReadDescriptor(configElement, "config")
                 : throw new InvalidManifestException("the image manifest has no config");
             var layers = ReadDescriptors(root, "layers");
-            return new Manifest(mediaType, bytes, digest, config, layers, []);
+            return new Manifest(mediaType, bytes, digest, config, layers, [], subject, artifactType ?? config.MediaType);
         }
         catch (JsonException ex)
         {
@@ -166,6 +176,7 @@ public sealed class Manifest
             platform = new Platform(os, arch, variant);
         }
 
-        return new Descriptor { MediaType = mediaType, Digest = digest, Size = size, Platform = platform };
+        var artifactType = element.TryGetProperty("artifactType", out var at) && at.ValueKind == JsonValueKind.String ? at.GetString() : null;
+        return new Descriptor { MediaType = mediaType, Digest = digest, Size = size, Platform = platform, ArtifactType = artifactType };
     }
 }

@@ -25,6 +25,18 @@ public sealed record RegistryEndpoint
 
     public RegistryCredentials? Credentials { get; init; }
 
+    /// <summary>
+    /// Credentials a program gives when they are needed, instead of <see cref="Credentials"/>: a
+    /// <c>passwordCommand</c>, a docker credential helper. Asked again after a refusal.
+    /// </summary>
+    public ICredentialSource? CredentialSource { get; init; }
+
+    /// <summary>Whether the endpoint has credentials of its own (fixed or from a program).</summary>
+    public bool HasLogin => Credentials is not null || CredentialSource is not null;
+
+    /// <summary>Where this endpoint's credentials come from; null = anonymous.</summary>
+    public ICredentialSource? Login => CredentialSource ?? FixedCredentials.From(Credentials);
+
     public long ChunkSize { get; init; } = DefaultChunkSize;
 
     /// <summary>A token realm to trust over plain HTTP on the registry's own host (another port).</summary>

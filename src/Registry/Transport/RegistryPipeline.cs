@@ -30,7 +30,7 @@ internal sealed class RegistryPipeline : IDisposable
         // Token requests go to the realm, wherever it is: through the same connections, without the registry's own handlers.
         _tokens = new HttpClient(_connections, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         BaseUri = new Uri($"https://{endpoint.ApiHost}/v2/");
-        var authenticator = new RegistryAuthenticator(endpoint.ApiHost, endpoint.Credentials, _tokens, time, endpoint.Insecure, endpoint.Realm);
+        var authenticator = new RegistryAuthenticator(endpoint.ApiHost, endpoint.Login, _tokens, time, endpoint.Insecure, endpoint.Realm);
         Handler = new AuthenticationHandler(authenticator, BaseUri) { InnerHandler = inner };
         Client = new HttpClient(Handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         Invoker = new HttpMessageInvoker(Handler, disposeHandler: false);

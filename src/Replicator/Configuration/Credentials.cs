@@ -3,7 +3,10 @@ using SyncGateway.Registry.Auth;
 
 namespace SyncGateway.Replicator.Configuration;
 
-/// <summary>Reads <c>username</c> with <c>password</c> or <c>passwordFile</c> (a mounted secret).</summary>
+/// <summary>
+/// Reads <c>username</c> with <c>password</c> or <c>passwordFile</c> (a mounted secret), or, in the
+/// native file, with <c>passwordCommand</c> (a program that prints the password, run again after a refusal).
+/// </summary>
 internal static class Credentials
 {
     public static RegistryCredentials? Read(ConfigReader reader, JsonObject entry, string key)
@@ -14,6 +17,12 @@ internal static class Credentials
         if (password is not null && passwordFile is not null)
         {
             reader.Error(key, "give password or passwordFile, not both");
+            return null;
+        }
+
+        if (entry["passwordCommand"] is not null)
+        {
+            // ReadCommand checks this entry's login.
             return null;
         }
 
@@ -43,5 +52,37 @@ internal static class Credentials
         }
 
         return new RegistryCredentials(username, password);
+    }
+
+    /// <summary>
+    /// The native file's <c>passwordCommand</c> for <paramref name="registry"/>, with its
+    /// <c>username</c>; null when the entry has none.
+    /// </summary>
+    public static ICredentialSource? ReadCommand(ConfigReader reader, JsonObject entry, string key, string registry)
+    {
+        var command = reader.String(entry, "passwordCommand", key);
+        if (command is null)
+        {
+            return null;
+        }
+
+        var errors = reader.ErrorCount;
+        if (string.IsNullOrWhiteSpace(command))
+        {
+            reader.Error(ConfigReader.Join(key, "passwordCommand"), "is empty: give the command that prints the password");
+        }
+
+        if (entry["password"] is not null || entry["passwordFile"] is not null)
+        {
+            reader.Error(key, "give one of password, passwordFile and passwordCommand");
+        }
+
+        var username = reader.String(entry, "username", key);
+        if (username is null)
+        {
+            reader.Error(ConfigReader.Join(key, "username"), "is required with passwordCommand (the password it prints goes with a username)");
+        }
+
+        return reader.ErrorCount > errors ? null : PasswordCommand.Create(registry, username!, command);
     }
 }

@@ -26,7 +26,7 @@ internal static class NativeConfigReader
         {
             var key = $"registries[{host}]";
             var entry = reader.Object(node, key) ?? [];
-            reader.AllowOnly(entry, key, "insecure", "username", "password", "passwordFile", "caFile", "chunkSize", "realm", "maxRequests", "requestsPerSecond", "bandwidth", "proxy");
+            reader.AllowOnly(entry, key, "insecure", "username", "password", "passwordFile", "caFile", "chunkSize", "realm", "maxRequests", "requestsPerSecond", "bandwidth", "proxy", "passwordCommand");
             if (reader.RegistryHost(host, key) is not { } registry)
             {
                 continue;
@@ -55,6 +55,7 @@ internal static class NativeConfigReader
                 Insecure = reader.Bool(entry, "insecure", key) ?? false,
                 CaFile = caFile,
                 Credentials = Credentials.Read(reader, entry, key),
+                CredentialSource = Credentials.ReadCommand(reader, entry, key, registry),
                 ChunkSize = chunkSize ?? RegistryEndpoint.DefaultChunkSize,
                 Realm = ReadUrl(reader, entry, "realm", key, registry),
                 MaxRequests = reader.Int(entry, "maxRequests", key, 1, 10_000),

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using SyncGateway.Registry.Protocol;
+using SyncGateway.Replicator.Copying;
 using SyncGateway.Replicator.Selection;
 
 namespace SyncGateway.Replicator.Configuration;
@@ -11,7 +13,7 @@ namespace SyncGateway.Replicator.Configuration;
 internal static class NativeRuleReader
 {
     private static readonly string[] Keys =
-        ["source", "destination", "destinations", "tags", "excludeTags", "repositories", "semver", "latest", "immutableTags", "overwrite"];
+        ["source", "destination", "destinations", "tags", "excludeTags", "repositories", "semver", "latest", "immutableTags", "overwrite", "platforms", "referrers", "artifactTypes"];
 
     public static (List<SyncRule> Rules, List<PatternRule> Patterns) Read(ConfigReader reader, JsonNode? node, SyncDefaults defaults)
     {
@@ -82,6 +84,9 @@ internal static class NativeRuleReader
                     Tags = rule.Tags with { Semver = selection.Semver, Latest = selection.Latest },
                     ImmutableTags = selection.Immutable,
                     Overwrite = selection.Overwrite,
+                    Platforms = selection.Platforms,
+                    Referrers = selection.Referrers,
+                    ArtifactTypes = selection.ArtifactTypes,
                 });
             }
         }
@@ -129,7 +134,28 @@ internal static class NativeRuleReader
             semver,
             reader.Int(entry, "latest", key, 1, 100_000),
             RuleBuilder.ParsePatterns(reader, ConfigReader.Join(key, "immutableTags"), reader.StringList(entry, "immutableTags", key) ?? [], wholeTag: true),
-            reader.Bool(entry, "overwrite", key) ?? true);
+            reader.Bool(entry, "overwrite", key) ?? true,
+            ReadPlatforms(reader, entry, key),
+            reader.Bool(entry, "referrers", key) ?? true,
+            reader.StringList(entry, "artifactTypes", key) ?? []);
+    }
+
+    private static PlatformFilter ReadPlatforms(ConfigReader reader, JsonObject entry, string key)
+    {
+        var platforms = new List<Platform>();
+        foreach (var text in reader.StringList(entry, "platforms", key) ?? [])
+        {
+            if (PlatformFilter.ParsePlatform(text) is { } platform)
+            {
+                platforms.Add(platform);
+            }
+            else
+            {
+                reader.Error(ConfigReader.Join(key, "platforms"), $"'{text}' is not a platform: give os/architecture, optionally /variant (linux/amd64, linux/arm64, linux/arm/v7)");
+            }
+        }
+
+        return platforms.Count == 0 ? PlatformFilter.None : PlatformFilter.None with { Platforms = platforms };
     }
 
     private static PatternRule? ReadPattern(ConfigReader reader, JsonObject entry, string key, string source, IReadOnlyList<string> destinations, Selection selection)
@@ -184,6 +210,9 @@ internal static class NativeRuleReader
             Tags = new TagSelector(tags, exclude) { Semver = selection.Semver, Latest = selection.Latest },
             ImmutableTags = selection.Immutable,
             Overwrite = selection.Overwrite,
+            Platforms = selection.Platforms,
+            Referrers = selection.Referrers,
+            ArtifactTypes = selection.ArtifactTypes,
         };
     }
 
@@ -193,5 +222,8 @@ internal static class NativeRuleReader
         SemverRange? Semver,
         int? Latest,
         IReadOnlyList<TagPattern> Immutable,
-        bool Overwrite);
+        bool Overwrite,
+        PlatformFilter Platforms,
+        bool Referrers,
+        IReadOnlyList<string> ArtifactTypes);
 }

@@ -1,4 +1,5 @@
 using SyncGateway.Registry.Protocol;
+using SyncGateway.Replicator.Copying;
 using SyncGateway.Replicator.Selection;
 
 namespace SyncGateway.Replicator.Configuration;
@@ -24,6 +25,12 @@ public sealed record PatternRule
     public IReadOnlyList<TagPattern> ImmutableTags { get; init; } = [];
 
     public bool Overwrite { get; init; } = true;
+
+    public PlatformFilter Platforms { get; init; } = PlatformFilter.None;
+
+    public bool Referrers { get; init; } = true;
+
+    public IReadOnlyList<string> ArtifactTypes { get; init; } = [];
 
     public string Registry => Pattern.Registry;
 
@@ -60,6 +67,9 @@ public sealed record PatternRule
             Destinations = destinations,
             ImmutableTags = ImmutableTags,
             Overwrite = Overwrite,
+            Platforms = Platforms,
+            Referrers = Referrers,
+            ArtifactTypes = ArtifactTypes,
         };
     }
 

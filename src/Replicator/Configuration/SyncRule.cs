@@ -1,4 +1,5 @@
 using SyncGateway.Registry.Protocol;
+using SyncGateway.Replicator.Copying;
 
 namespace SyncGateway.Replicator.Configuration;
 
@@ -29,6 +30,15 @@ public sealed record SyncRule
 
     /// <summary>False: a destination tag that exists with another digest is a conflict, left alone.</summary>
     public bool Overwrite { get; init; } = true;
+
+    /// <summary>Only these platforms of an index (the index is rewritten: its digest changes); empty = the index as it is.</summary>
+    public PlatformFilter Platforms { get; init; } = PlatformFilter.None;
+
+    /// <summary>Whether signatures, SBOMs and attestations (manifests whose <c>subject</c> is a copied image) follow it.</summary>
+    public bool Referrers { get; init; } = true;
+
+    /// <summary>Only referrers of these artifact types; empty = every type.</summary>
+    public IReadOnlyList<string> ArtifactTypes { get; init; } = [];
 
     public bool IsImmutable(string tag) => ImmutableTags.Any(p => p.Matches(tag));
 

@@ -23,6 +23,9 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
         var source = run.Registries.Get(task.Source.Registry, task.Source.Repository);
         var destination = run.Registries.Get(task.Destination.Registry, task.Destination.Repository);
 
+        // A rule's platforms win over the run's --os/--arch.
+        var platforms = task.Platforms.IsEmpty ? options.Platforms : task.Platforms;
+
         // A release tag that never moves and that the records say was replicated costs nothing.
         if (task.Immutable && !options.Force && records is not null
             && await records.FindTagAsync(task.Destination, cancellationToken).ConfigureAwait(false) is { } recorded)
@@ -46,12 +49,12 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
         {
             var head = await retry.RunAsync(ct => source.Manifests.HeadAsync(task.Source.Repository, task.Source.Reference, ct), run.Stats, cancellationToken).ConfigureAwait(false)
                 ?? throw new SourceImageGoneException($"{task.Source} does not exist at the source (404 MANIFEST_UNKNOWN)");
-            if (head.Digest == existing.Digest && options.Platforms.IsEmpty && !options.Force)
+            if (head.Digest == existing.Digest && platforms.IsEmpty && !options.Force)
             {
                 return await AlreadyInSync(task, head.Digest, cancellationToken).ConfigureAwait(false);
             }
 
-            if (!task.Overwrite && head.Digest != existing.Digest && options.Platforms.IsEmpty)
+            if (!task.Overwrite && head.Digest != existing.Digest && platforms.IsEmpty)
             {
                 throw new TagConflictException(task.Destination, head.Digest, existing.Digest);
             }
@@ -69,18 +72,20 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
             throw new SourceImageGoneException($"{task.Source} does not exist at the source ({ex.Message})", ex);
         }
 
-        if (!options.Platforms.IsEmpty && manifest.IsIndex)
+        Digest? rewrittenFrom = null;
+        if (!platforms.IsEmpty && manifest.IsIndex)
         {
-            var filtered = options.Platforms.Apply(manifest);
+            var filtered = platforms.Apply(manifest);
             if (filtered.Digest != manifest.Digest)
             {
                 ReplicatorLog.IndexRewritten(logger, task.Source.ToString(), manifest.Digest.ToString(), filtered.Digest.ToString());
+                rewrittenFrom = manifest.Digest;
                 manifest = filtered;
             }
 
             if (existing?.Digest == manifest.Digest)
             {
-                return await AlreadyInSync(task, manifest.Digest, cancellationToken).ConfigureAwait(false);
+                return await AlreadyInSync(task, manifest.Digest, cancellationToken).ConfigureAwait(false) with { RewrittenFrom = rewrittenFrom };
             }
         }
 
@@ -91,7 +96,12 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
             await records.RecordTagAsync(task.Destination, manifest.Digest, task.Source, cancellationToken).ConfigureAwait(false);
         }
 
-        return new CopyResult(manifest.Digest, AlreadyInSync: false);
+        if (rewrittenFrom is not null)
+        {
+            run.Stats.IndexRewritten();
+        }
+
+        return new CopyResult(manifest.Digest, AlreadyInSync: false) { RewrittenFrom = rewrittenFrom };
     }
 
     private async Task<CopyResult> AlreadyInSync(SyncTask task, Digest digest, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using SyncGateway.Registry.Client;
+using SyncGateway.Registry.Protocol;
 using SyncGateway.Replicator.Configuration;
 using SyncGateway.Replicator.Copying;
 using SyncGateway.Replicator.Planning;
@@ -29,6 +30,7 @@ public sealed class ReplicationEngine : IDisposable
     private readonly Retrier _retry;
     private readonly Planner _planner;
     private readonly ImageCopier _copier;
+    private readonly ReferrerCopier _referrers;
     private readonly KeyedLock _images = new();
 
     public ReplicationEngine(SyncOptions options, RecordStore? records, TimeProvider time, ILoggerFactory loggers)
@@ -43,6 +45,7 @@ public sealed class ReplicationEngine : IDisposable
         _planner = new Planner(_retry, _logger, options.Shard);
         var blobs = new BlobCopier(records, _transfers, _retry, _logger);
         _copier = new ImageCopier(blobs, records, _retry, new CopyOptions(options.Force, options.Platforms), _logger);
+        _referrers = new ReferrerCopier(blobs, _retry, _logger);
     }
 
     public SyncOptions Options { get; }
@@ -163,6 +166,18 @@ public sealed class ReplicationEngine : IDisposable
                 return new VerifyResult(task, VerifyStatus.Failed, null, destinationHead?.Digest, $"{task.Source} does not exist at the source");
             }
 
+            // A rule's platforms write a new index: the destination is in sync when it holds that one.
+            var platforms = task.Platforms.IsEmpty ? Options.Platforms : task.Platforms;
+            if (!platforms.IsEmpty && destinationHead is not null && destinationHead.Digest != sourceHead.Digest && MediaTypes.IsIndex(sourceHead.MediaType))
+            {
+                var index = await _retry.RunAsync(ct => source.Manifests.GetAsync(task.Source.Repository, sourceHead.Digest.ToString(), ct), run.Stats, cancellationToken).ConfigureAwait(false);
+                var expected = platforms.Apply(index).Digest;
+                if (expected == destinationHead.Digest)
+                {
+                    return new VerifyResult(task, VerifyStatus.InSync, expected, destinationHead.Digest, null) { RewrittenFrom = sourceHead.Digest };
+                }
+            }
+
             var status = destinationHead is null ? VerifyStatus.Missing
                 : destinationHead.Digest == sourceHead.Digest ? VerifyStatus.InSync
                 : task.Overwrite ? VerifyStatus.Different
@@ -188,16 +203,17 @@ public sealed class ReplicationEngine : IDisposable
         {
             using var exclusive = await _images.AcquireAsync(task.Destination.ToString(), cancellationToken).ConfigureAwait(false);
             var copy = await _copier.CopyAsync(task, run, cancellationToken).ConfigureAwait(false);
+            await CopyReferrersAsync(task, copy, run, cancellationToken).ConfigureAwait(false);
             if (copy.AlreadyInSync)
             {
                 ReplicatorLog.InSync(_logger, task.Source.ToString(), task.Destination.ToString(), copy.Digest.ToString());
                 run.Stats.TaskEnded(TaskOutcome.InSync);
-                return new TaskResult(task, SyncStatus.AlreadyInSync, copy.Digest, null);
+                return new TaskResult(task, SyncStatus.AlreadyInSync, copy.Digest, null) { RewrittenFrom = copy.RewrittenFrom };
             }
 
             ReplicatorLog.Synced(_logger, task.Source.ToString(), task.Destination.ToString(), copy.Digest.ToString());
             run.Stats.TaskEnded(TaskOutcome.Synced);
-            return new TaskResult(task, SyncStatus.Synced, copy.Digest, null);
+            return new TaskResult(task, SyncStatus.Synced, copy.Digest, null) { RewrittenFrom = copy.RewrittenFrom };
         }
         catch (TagConflictException conflict)
         {
@@ -214,6 +230,27 @@ public sealed class ReplicationEngine : IDisposable
             await RecordFailureAsync(task, reason).ConfigureAwait(false);
             return new TaskResult(task, SyncStatus.Failed, null, reason) { SourceGone = ex is SourceImageGoneException };
         }
+    }
+
+    /// <summary>
+    /// Signatures, SBOMs and attestations follow their image, also when the image was in sync (a
+    /// signature added later). An immutable tag found in sync costs no request, so nothing is looked
+    /// up for it; the referrers of an index that a rule's platforms rewrote do not apply to the new one.
+    /// </summary>
+    private async Task CopyReferrersAsync(SyncTask task, CopyResult copy, RunContext run, CancellationToken cancellationToken)
+    {
+        if (!task.Referrers || (task.Immutable && copy.AlreadyInSync))
+        {
+            return;
+        }
+
+        if (copy.RewrittenFrom is { } original)
+        {
+            ReplicatorLog.ReferrersOfRewrittenIndex(_logger, task.Source.ToString(), original.ToString(), task.Destination.ToString());
+            return;
+        }
+
+        await _referrers.CopyAsync(task, copy.Digest, run, cancellationToken).ConfigureAwait(false);
     }
 
     // The result stands whether or not the records could take it (a full disk must not stop the run).

@@ -20,4 +20,7 @@ public enum SyncStatus
 public sealed record TaskResult(SyncTask Task, SyncStatus Status, Digest? Digest, string? Error)
 {
     public bool SourceGone { get; init; }
+
+    /// <summary>The source index's digest, when a rule's platforms made the destination's a new index (<see cref="Digest"/>).</summary>
+    public Digest? RewrittenFrom { get; init; }
 }

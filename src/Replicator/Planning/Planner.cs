@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using SyncGateway.Registry.Errors;
 using SyncGateway.Replicator.Configuration;
+using SyncGateway.Replicator.Copying;
 using SyncGateway.Replicator.Retries;
 using SyncGateway.Replicator.Tasks;
 
@@ -141,7 +142,7 @@ internal sealed class Planner(Retrier retry, ILogger logger, Shard shard)
             foreach (var destination in rule.Destinations)
             {
                 var target = destination.Tags.Count == 1 ? destination.Repository.WithTag(destination.Tags[0]) : destination.Repository.WithDigest(digest);
-                tasks.Add(new SyncTask(rule.Key, source, target));
+                tasks.Add(new SyncTask(rule.Key, source, target) { Platforms = rule.Platforms, Referrers = rule.Referrers, ArtifactTypes = rule.ArtifactTypes });
             }
 
             return (tasks, null);
@@ -154,7 +155,8 @@ internal sealed class Planner(Retrier retry, ILogger logger, Shard shard)
             {
                 var client = run.Registries.Get(rule.Source.Registry, rule.Source.Repository);
                 var listed = await retry.RunAsync(ct => client.Tags.ListAsync(rule.Source.Repository, ct), run.Stats, cancellationToken).ConfigureAwait(false);
-                tags = rule.Tags.Select(listed);
+                // Signature, SBOM and attestation tags (sha256-HEX, .sig, .att, .sbom) follow their subject, not the tag selection.
+                tags = rule.Tags.Select(listed.Where(t => !ReferrerTags.IsReferrerTag(t)).ToList());
             }
             // Whatever goes wrong with one rule's listing fails that rule alone.
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

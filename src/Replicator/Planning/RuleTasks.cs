@@ -1,5 +1,6 @@
 using SyncGateway.Registry.Protocol;
 using SyncGateway.Replicator.Configuration;
+using SyncGateway.Replicator.Copying;
 using SyncGateway.Replicator.Tasks;
 
 namespace SyncGateway.Replicator.Planning;
@@ -16,6 +17,17 @@ public static class RuleTasks
     /// </summary>
     public static IEnumerable<SyncTask> TasksFor(SyncRule rule, string tag)
     {
+        // A pushed signature, SBOM or attestation tag is copied with its subject: the subject by digest, then its referrers.
+        if (ReferrerTags.TryGetSubject(tag, out var subject))
+        {
+            foreach (var task in TasksForSubject(rule, subject))
+            {
+                yield return task;
+            }
+
+            yield break;
+        }
+
         if (rule.Digest is not null || !rule.Tags.Matches(tag))
         {
             yield break;
@@ -29,6 +41,33 @@ public static class RuleTasks
             {
                 Overwrite = rule.Overwrite,
                 Immutable = rule.IsImmutable(tag),
+                Platforms = rule.Platforms,
+                Referrers = rule.Referrers,
+                ArtifactTypes = rule.ArtifactTypes,
+            };
+        }
+    }
+
+    /// <summary>
+    /// The tasks that copy the referrers of <paramref name="subject"/>: the subject by digest to each
+    /// destination repository (in sync costs two HEADs), then what refers to it. None when the rule
+    /// does not take referrers.
+    /// </summary>
+    public static IEnumerable<SyncTask> TasksForSubject(SyncRule rule, Digest subject)
+    {
+        if (!rule.Referrers)
+        {
+            yield break;
+        }
+
+        foreach (var destination in rule.Destinations)
+        {
+            yield return new SyncTask(rule.Key, rule.Source.WithDigest(subject), destination.Repository.WithDigest(subject))
+            {
+                Overwrite = rule.Overwrite,
+                Platforms = rule.Platforms,
+                Referrers = true,
+                ArtifactTypes = rule.ArtifactTypes,
             };
         }
     }
@@ -39,7 +78,7 @@ public static class RuleTasks
     /// </summary>
     public static IReadOnlyList<SyncTask> TasksForImage(SyncConfiguration configuration, ImageReference image)
     {
-        if (image.Tag is not { } tag)
+        if (image.Tag is null && image.Digest is null)
         {
             return [];
         }
@@ -49,7 +88,8 @@ public static class RuleTasks
                 .Where(p => string.Equals(p.Registry, image.Registry, StringComparison.OrdinalIgnoreCase) && p.Takes(image.Repository))
                 .Select(p => p.Expand(image.Repository, out _))
                 .OfType<SyncRule>());
-        return rules.SelectMany(r => TasksFor(r, tag)).DistinctBy(t => t.Destination.ToString()).ToList();
+        // An image by digest is a subject whose referrers are copied (a queued referrer event).
+        return rules.SelectMany(r => image.Tag is { } tag ? TasksFor(r, tag) : TasksForSubject(r, image.Digest!.Value)).DistinctBy(t => t.Destination.ToString()).ToList();
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using SyncGateway.Registry.Protocol;
+using SyncGateway.Replicator.Copying;
 
 namespace SyncGateway.Replicator.Tasks;
 
@@ -10,6 +11,15 @@ public sealed record SyncTask(string Rule, ImageReference Source, ImageReference
 
     /// <summary>The tag never moves once released: present at the destination means done.</summary>
     public bool Immutable { get; init; }
+
+    /// <summary>The rule's <c>platforms</c>: only these entries of an index are copied (a new index, a new digest).</summary>
+    public PlatformFilter Platforms { get; init; } = PlatformFilter.None;
+
+    /// <summary>The rule's <c>referrers</c>: signatures, SBOMs and attestations of the image follow it.</summary>
+    public bool Referrers { get; init; } = true;
+
+    /// <summary>The rule's <c>artifactTypes</c>: only referrers of these types; empty = all.</summary>
+    public IReadOnlyList<string> ArtifactTypes { get; init; } = [];
 
     public override string ToString() => $"{Source} -> {Destination}";
 }

@@ -14,4 +14,15 @@ public interface IReplicationMetrics
 
     /// <summary>A blob stream started (+1) or ended (-1).</summary>
     void InFlight(int change);
+
+    /// <summary>An index was written anew with only a rule's platforms.</summary>
+    void IndexRewritten()
+    {
+    }
+
+    /// <summary>A referrer (signature, SBOM, attestation) was copied or found present.</summary>
+    /// <param name="action">Copied or present.</param>
+    void Referrer(ReferrerAction action)
+    {
+    }
 }

@@ -28,4 +28,6 @@ public static class TelemetryLabels
         RetryReason.Timeout => "timeout",
         _ => "other",
     };
+
+    public static string Label(this ReferrerAction action) => action == ReferrerAction.Copied ? "copied" : "present";
 }

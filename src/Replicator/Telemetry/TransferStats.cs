@@ -16,6 +16,9 @@ public sealed class TransferStats(IReplicationMetrics? metrics = null)
     private long _bytesSkipped;
     private long _manifestsPushed;
     private long _retries;
+    private long _indexesRewritten;
+    private long _referrersCopied;
+    private long _referrersPresent;
 
     /// <summary>Bytes read from sources so far, including those of copies still running or later retried.</summary>
     public long BytesStreamed => Interlocked.Read(ref _bytesStreamed);
@@ -35,6 +38,15 @@ public sealed class TransferStats(IReplicationMetrics? metrics = null)
     public long ManifestsPushed => Interlocked.Read(ref _manifestsPushed);
 
     public long Retries => Interlocked.Read(ref _retries);
+
+    /// <summary>Indexes written anew with only a rule's platforms (their digest differs from the source's).</summary>
+    public long IndexesRewritten => Interlocked.Read(ref _indexesRewritten);
+
+    /// <summary>Signatures, SBOMs and attestations copied after their subject.</summary>
+    public long ReferrersCopied => Interlocked.Read(ref _referrersCopied);
+
+    /// <summary>Referrers found at the destination already.</summary>
+    public long ReferrersPresent => Interlocked.Read(ref _referrersPresent);
 
     internal void Streamed(long bytes) => Interlocked.Add(ref _bytesStreamed, bytes);
 
@@ -60,6 +72,18 @@ public sealed class TransferStats(IReplicationMetrics? metrics = null)
     }
 
     internal void ManifestPushed() => Interlocked.Increment(ref _manifestsPushed);
+
+    internal void IndexRewritten()
+    {
+        Interlocked.Increment(ref _indexesRewritten);
+        _metrics.IndexRewritten();
+    }
+
+    internal void Referrer(ReferrerAction action)
+    {
+        Interlocked.Increment(ref action == ReferrerAction.Copied ? ref _referrersCopied : ref _referrersPresent);
+        _metrics.Referrer(action);
+    }
 
     internal void Retried(RetryReason reason)
     {

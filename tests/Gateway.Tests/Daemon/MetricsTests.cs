@@ -20,6 +20,7 @@ public sealed class MetricsTests
         "syncgateway_replicator_tasks_total", "syncgateway_replicator_blobs_total", "syncgateway_replicator_blob_bytes_total",
         "syncgateway_replicator_retries_total", "syncgateway_replicator_transfers_in_flight", "syncgateway_replicator_queue_depth",
         "syncgateway_replicator_lag_seconds", "syncgateway_replicator_last_poll_timestamp_seconds", "syncgateway_registry_rate_limit_remaining",
+        "syncgateway_replicator_indexes_rewritten_total", "syncgateway_replicator_referrers_total",
     ];
 
     [Fact]

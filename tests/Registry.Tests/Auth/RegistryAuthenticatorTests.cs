@@ -17,7 +17,7 @@ public sealed class RegistryAuthenticatorTests
     public void Basic_ARequestSentBeforeTheChallengeWasKnown_IsRetried_EvenWhenAnotherRequestLearntItFirst()
     {
         using var http = new HttpClient();
-        var authenticator = new RegistryAuthenticator("r.example.com", new RegistryCredentials("u", "p"), http, TimeProvider.System);
+        var authenticator = new RegistryAuthenticator("r.example.com", new FixedCredentials(new RegistryCredentials("u", "p")), http, TimeProvider.System);
         using var first = new HttpRequestMessage(HttpMethod.Get, "https://r.example.com/v2/");
         using var second = new HttpRequestMessage(HttpMethod.Get, "https://r.example.com/v2/");
         using var challenge1 = Challenge("Basic", "realm=\"r\"");
@@ -31,7 +31,7 @@ public sealed class RegistryAuthenticatorTests
     public async Task Basic_ARequestThatCarriedTheCredentials_IsNotRetried()
     {
         using var http = new HttpClient();
-        var authenticator = new RegistryAuthenticator("r.example.com", new RegistryCredentials("u", "wrong"), http, TimeProvider.System);
+        var authenticator = new RegistryAuthenticator("r.example.com", new FixedCredentials(new RegistryCredentials("u", "wrong")), http, TimeProvider.System);
         using var learn = Challenge("Basic", "realm=\"r\"");
         using var probe = new HttpRequestMessage(HttpMethod.Get, "https://r.example.com/v2/");
         authenticator.OnUnauthorized(learn, probe, "s");

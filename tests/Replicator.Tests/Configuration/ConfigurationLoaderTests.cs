@@ -255,4 +255,70 @@ public sealed class ConfigurationLoaderTests : IDisposable
         Assert.Contains(errors, e => e.Contains("registries[registry.example.com].proxy: 'proxy.corp:3128' is not an http:// or https:// URL", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("registries[gitlab.example.com:5050].realm: 'http://elsewhere.example.com/jwt/auth' is not on the registry's own host", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void PasswordCommand_IsRead_AndWithoutAUsernameOrBesideAPasswordIsNamed()
+    {
+        var good = Write("good.yaml", """
+            registries:
+              "acr.example.com":
+                username: cr_temp_user
+                passwordCommand: /usr/local/bin/acr-token --instance cri-1
+            rules:
+              - source: h.example.com/lib/a
+                destination: acr.example.com/ns/a
+            """);
+        var bad = Write("bad.yaml", """
+            registries:
+              "one.example.com":
+                passwordCommand: /usr/local/bin/token
+              "two.example.com":
+                username: u
+                password: p
+                passwordCommand: /usr/local/bin/token
+            rules:
+              - source: h.example.com/lib/a
+                destination: one.example.com/ns/a
+            """);
+
+        var acr = Load(good).Registries.Single(r => r.Host == "acr.example.com");
+        var errors = Fails(bad).Errors.Select(e => e.ToString()).ToList();
+
+        Assert.NotNull(acr.CredentialSource);
+        Assert.Null(acr.Credentials);
+        Assert.Contains(errors, e => e.Contains("bad.yaml: registries[one.example.com].username: is required with passwordCommand", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("bad.yaml: registries[two.example.com]: give one of password, passwordFile and passwordCommand", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void RulePlatformsReferrersAndArtifactTypes_AreRead_AndABadPlatformIsNamed()
+    {
+        var good = Write("good.yaml", """
+            rules:
+              - source: h.example.com/lib/a
+                destination: d.example.com/ns/a
+                platforms: [linux/amd64, linux/arm/v7]
+                referrers: false
+              - source: h.example.com/lib/b
+                destination: d.example.com/ns/b
+                artifactTypes: ["application/spdx+json"]
+            """);
+        var bad = Write("bad.yaml", """
+            rules:
+              - source: h.example.com/lib/a
+                destination: d.example.com/ns/a
+                platforms: [amd64]
+            """);
+
+        var rules = Load(good).Rules;
+        var error = Fails(bad).Errors.Single();
+
+        Assert.Equal(["linux/amd64", "linux/arm/v7"], rules[0].Platforms.Platforms.Select(p => p.ToString()));
+        Assert.False(rules[0].Referrers);
+        Assert.True(rules[1].Referrers);
+        Assert.True(rules[1].Platforms.IsEmpty);
+        Assert.Equal(["application/spdx+json"], rules[1].ArtifactTypes);
+        Assert.Equal("rules[0].platforms", error.Key);
+        Assert.StartsWith("'amd64' is not a platform", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -29,7 +29,8 @@ public sealed class CopyDecisionTests : IDisposable
         $$"""{"schemaVersion":2,"mediaType":"{{Oci}}","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{{ConfigDigest}}","size":{{Config.Length}}},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{{LayerDigest}}","size":{{Layer.Length}}}]}""");
 
     private static readonly Digest ManifestDigest = Digest.Compute(ManifestBytes);
-    private static readonly SyncTask Task = new("rules[0]", ImageReference.Parse("src.test/lib/app:1"), ImageReference.Parse("dst.test/m/app:1"));
+    // These tests are about the image's own requests; what its referrers cost has a test of its own.
+    private static readonly SyncTask Task = new("rules[0]", ImageReference.Parse("src.test/lib/app:1"), ImageReference.Parse("dst.test/m/app:1")) { Referrers = false };
 
     private readonly string _folder = Directory.CreateTempSubdirectory("syncgateway-decisions-").FullName;
     private readonly RecordStore _records;
@@ -73,6 +74,27 @@ public sealed class CopyDecisionTests : IDisposable
         Assert.Equal(SyncStatus.AlreadyInSync, result.Status);
         Assert.Equal(["HEAD /v2/lib/app/manifests/1"], _source.Requests);
         Assert.Equal(["HEAD /v2/m/app/manifests/1"], _destination.Requests);
+    }
+
+    [Fact]
+    public async Task AnImageInSync_WithReferrers_CostsTheReferrersLookupOnce_ThenFourHeadsOfTheTagSchema()
+    {
+        _destination.On("HEAD", "/v2/m/app/manifests/1", HttpStatusCode.OK, Digested(ManifestDigest));
+        _source.On("HEAD", "/v2/lib/app/manifests/1", HttpStatusCode.OK, Digested(ManifestDigest));
+        _source.On("GET", "/v2/lib/app/referrers/.*", HttpStatusCode.NotFound);
+        _source.On("HEAD", "/v2/lib/app/manifests/sha256-.*", HttpStatusCode.NotFound);
+        var fallback = $"sha256-{ManifestDigest.Hex}";
+
+        var first = await _engine.CopyAsync(Task with { Referrers = true }, _registries, new TransferStats(), CancellationToken.None);
+        var second = await _engine.CopyAsync(Task with { Referrers = true }, _registries, new TransferStats(), CancellationToken.None);
+
+        Assert.Equal(SyncStatus.AlreadyInSync, first.Status);
+        Assert.Equal(SyncStatus.AlreadyInSync, second.Status);
+        string[] lookups = [$"HEAD /v2/lib/app/manifests/{fallback}", $"HEAD /v2/lib/app/manifests/{fallback}.sig", $"HEAD /v2/lib/app/manifests/{fallback}.att", $"HEAD /v2/lib/app/manifests/{fallback}.sbom"];
+        Assert.Equal(
+            ["HEAD /v2/lib/app/manifests/1", $"GET /v2/lib/app/referrers/{ManifestDigest}", .. lookups, "HEAD /v2/lib/app/manifests/1", .. lookups],
+            _source.Requests);
+        Assert.Equal(["HEAD /v2/m/app/manifests/1", "HEAD /v2/m/app/manifests/1"], _destination.Requests);
     }
 
     [Fact]

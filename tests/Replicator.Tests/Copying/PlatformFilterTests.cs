@@ -35,4 +35,14 @@ public sealed class PlatformFilterTests
     {
         Assert.Throws<InvalidManifestException>(() => new PlatformFilter(["plan9"], []).Apply(Index));
     }
+
+    [Fact]
+    public void Apply_WithExactPlatforms_KeepsOnlyThosePairs()
+    {
+        var filter = PlatformFilter.None with { Platforms = [new Platform("linux", "amd64", null), new Platform("windows", "arm64", null)] };
+
+        var filtered = filter.Apply(Index);
+
+        Assert.Equal("sha256:" + new string('a', 64), filtered.Children.Single().Digest.ToString());
+    }
 }
