@@ -41,7 +41,7 @@ public sealed class ReplicationEngine : IDisposable
         _transfers = new SemaphoreSlim(options.Concurrency, options.Concurrency);
         _retry = new Retrier(RetryPolicy.Create(options.Retries, options.RetryDelay, time, _logger));
         _planner = new Planner(_retry, _logger);
-        var blobs = new BlobCopier(records, _transfers, _retry, _logger);
+        var blobs = new BlobCopier(records, _transfers, _retry, time, _logger);
         _copier = new ImageCopier(blobs, records, _retry, new CopyOptions(options.Force, options.Platforms), _logger);
     }
 
@@ -67,28 +67,51 @@ public sealed class ReplicationEngine : IDisposable
         var started = _time.GetTimestamp();
         var run = new RunContext(registries, stats);
         var queue = Channel.CreateBounded<SyncTask>(new BoundedChannelOptions(4 * Options.ImagesInFlight) { SingleWriter = true });
+        var groups = Channel.CreateBounded<List<SyncTask>>(new BoundedChannelOptions(1) { SingleWriter = true });
         var results = new ConcurrentQueue<TaskResult>();
         var counts = new int[Enum.GetValues<SyncStatus>().Length];
         var planned = 0;
 
-        // Copying starts with the first task the planner hands over; the planner lists ahead. If
-        // either side fails, the other is stopped and awaited: nothing runs on after this returns.
+        // Copying starts with the first task the planner hands over; the planner lists ahead. The
+        // tasks of one source image are put together while they wait for a copier, so that the image
+        // is read once for all its destinations. If any part fails, the others are stopped and
+        // awaited: nothing runs on after this returns.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var grouper = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await SourceImageGroups.GatherAsync(queue.Reader, groups.Writer, Options.ImagesInFlight, stop.Token).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await stop.CancelAsync().ConfigureAwait(false);
+                    throw;
+                }
+                finally
+                {
+                    groups.Writer.TryComplete();
+                }
+            },
+            CancellationToken.None);
         var copiers = Enumerable.Range(0, Options.ImagesInFlight).Select(_ => Task.Run(
             async () =>
             {
                 try
                 {
-                    await foreach (var task in queue.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+                    await foreach (var group in groups.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
                     {
-                        var result = await CopyAsync(task, run, stop.Token).ConfigureAwait(false);
-                        Interlocked.Increment(ref counts[(int)result.Status]);
-                        if (Options.KeepSucceeded || result.Status is SyncStatus.Failed or SyncStatus.Conflict)
+                        foreach (var result in await CopyAllAsync(group, run, stop.Token).ConfigureAwait(false))
                         {
-                            results.Enqueue(result);
-                        }
+                            Interlocked.Increment(ref counts[(int)result.Status]);
+                            if (Options.KeepSucceeded || result.Status is SyncStatus.Failed or SyncStatus.Conflict)
+                            {
+                                results.Enqueue(result);
+                            }
 
-                        observer?.Completed(result);
+                            observer?.Completed(result);
+                        }
                     }
                 }
                 catch
@@ -97,7 +120,7 @@ public sealed class ReplicationEngine : IDisposable
                     throw;
                 }
             },
-            CancellationToken.None)).ToList();
+            CancellationToken.None)).Append(grouper).ToList();
         Plan plan;
         try
         {
@@ -182,12 +205,44 @@ public sealed class ReplicationEngine : IDisposable
     public Task<TaskResult> CopyAsync(SyncTask task, RegistryClientPool registries, TransferStats stats, CancellationToken cancellationToken) =>
         CopyAsync(task, new RunContext(registries, stats), cancellationToken);
 
-    private async Task<TaskResult> CopyAsync(SyncTask task, RunContext run, CancellationToken cancellationToken)
+    private async Task<TaskResult> CopyAsync(SyncTask task, RunContext run, CancellationToken cancellationToken) =>
+        (await CopyAllAsync([task], run, cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary>
+    /// Copies one source image to each of its destinations (one task each), holding every
+    /// destination image's lock (taken in order, so two groups never wait for each other).
+    /// </summary>
+    private async Task<TaskResult[]> CopyAllAsync(IReadOnlyList<SyncTask> tasks, RunContext run, CancellationToken cancellationToken)
+    {
+        var held = new List<IDisposable>();
+        try
+        {
+            foreach (var destination in tasks.Select(t => t.Destination.ToString()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            {
+                held.Add(await _images.AcquireAsync(destination, cancellationToken).ConfigureAwait(false));
+            }
+
+            var copies = _copier.CopyAllAsync(tasks, run, cancellationToken);
+            var results = new TaskResult[tasks.Count];
+            for (var i = 0; i < tasks.Count; i++)
+            {
+                results[i] = await ResultAsync(tasks[i], copies[i], run, cancellationToken).ConfigureAwait(false);
+            }
+
+            return results;
+        }
+        finally
+        {
+            held.ForEach(h => h.Dispose());
+        }
+    }
+
+    /// <summary>How one task ended, logged and counted. A failure is returned, not thrown, and recorded; only cancellation escapes.</summary>
+    private async Task<TaskResult> ResultAsync(SyncTask task, Task<CopyResult> copying, RunContext run, CancellationToken cancellationToken)
     {
         try
         {
-            using var exclusive = await _images.AcquireAsync(task.Destination.ToString(), cancellationToken).ConfigureAwait(false);
-            var copy = await _copier.CopyAsync(task, run, cancellationToken).ConfigureAwait(false);
+            var copy = await copying.ConfigureAwait(false);
             if (copy.AlreadyInSync)
             {
                 ReplicatorLog.InSync(_logger, task.Source.ToString(), task.Destination.ToString(), copy.Digest.ToString());
