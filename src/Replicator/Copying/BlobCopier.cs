@@ -93,13 +93,14 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
 
         var outcomes = new Task[targets.Count];
         var leaders = new List<(int Index, TaskCompletionSource Mine)>();
+        var later = new List<(int Index, int First)>();
         var firstOnRegistry = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < targets.Count; i++)
         {
             var target = targets[i];
             if (firstOnRegistry.TryGetValue(target.Repository.Registry, out var first))
             {
-                outcomes[i] = AfterAsync(run, source, sourceRepository, target, targets[first].Repository.Repository, outcomes, first, blob, cancellationToken);
+                later.Add((i, first));
                 continue;
             }
 
@@ -123,6 +124,11 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
             outcomes[index] = FinishAsync(led[k], key, mine);
         }
 
+        foreach (var (index, first) in later)
+        {
+            outcomes[index] = AfterAsync(run, source, sourceRepository, targets[index], targets[first].Repository.Repository, outcomes[first], blob, cancellationToken);
+        }
+
         return outcomes;
     }
 
@@ -140,9 +146,9 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
     }
 
     // A second repository of one registry in the same image: once the first has the blob, a mount from it.
-    private async Task AfterAsync(RunContext run, RegistryClient source, ImageReference sourceRepository, BlobTarget target, string firstRepository, Task[] outcomes, int first, Descriptor blob, CancellationToken cancellationToken)
+    private async Task AfterAsync(RunContext run, RegistryClient source, ImageReference sourceRepository, BlobTarget target, string firstRepository, Task first, Descriptor blob, CancellationToken cancellationToken)
     {
-        var hint = await outcomes[first].ContinueWith(t => t.IsCompletedSuccessfully ? firstRepository : null, TaskScheduler.Default).ConfigureAwait(false);
+        var hint = await first.ContinueWith(t => t.IsCompletedSuccessfully ? firstRepository : null, TaskScheduler.Default).ConfigureAwait(false);
         await EnsureAsync(run, source, sourceRepository, target.Client, target.Repository, blob, cancellationToken, hint).ConfigureAwait(false);
     }
 
