@@ -25,10 +25,13 @@ namespace SyncGateway.Replicator.Copying;
 /// per process, so that holds for every caller at once, and <paramref name="transfers"/> bounds the
 /// streams of all of them.
 /// </summary>
-internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, Retrier retry, TimeProvider time, ILogger logger)
+internal sealed class BlobCopier(RecordStore? records, TransferGate transfers, Retrier retry, TimeProvider time, ILogger logger)
 {
     private const int MaxWaits = 8;
     private readonly ConcurrentDictionary<(string Registry, Digest Digest), Task> _inflight = new();
+
+    // How many images in flight need each blob: a stream of a blob many need gets a slot first.
+    private readonly ConcurrentDictionary<Digest, int> _demand = new();
 
     // What each destination registry has shown of cross-repository mounts, learnt as they answer.
     private readonly ConcurrentDictionary<string, MountSupport> _mounts = new(StringComparer.OrdinalIgnoreCase);
@@ -68,6 +71,43 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
 
                 // Waiters only need to know the attempt is over; they ask the registry themselves.
                 mine.SetResult();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Says that an image in flight is about to need these blobs, until the returned handle is
+    /// disposed: while streams wait for a slot, the blobs that the most images need go first.
+    /// </summary>
+    public IDisposable Need(IEnumerable<Descriptor> needed)
+    {
+        var digests = needed.Select(b => b.Digest).Distinct().ToList();
+        foreach (var digest in digests)
+        {
+            _demand.AddOrUpdate(digest, 1, static (_, n) => n + 1);
+        }
+
+        return new Needed(this, digests);
+    }
+
+    private sealed class Needed(BlobCopier owner, List<Digest> digests) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            {
+                return;
+            }
+
+            foreach (var digest in digests)
+            {
+                // The last image that needed a blob takes its entry away, so the map holds only the window's blobs.
+                if (owner._demand.AddOrUpdate(digest, 0, static (_, n) => n - 1) <= 0)
+                {
+                    owner._demand.TryRemove(KeyValuePair.Create(digest, 0));
+                }
             }
         }
     }
@@ -195,7 +235,7 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
 
         try
         {
-            await transfers.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await transfers.WaitAsync(() => _demand.GetValueOrDefault(blob.Digest), cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex)
         {
@@ -417,7 +457,7 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
         // The slot is taken before the source is asked: an open download is a stream too, and the
         // slots bound how many there are (connections, buffers) whatever the number of images.
         var target = destinationRepository.Repository;
-        await transfers.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await transfers.WaitAsync(() => _demand.GetValueOrDefault(blob.Digest), cancellationToken).ConfigureAwait(false);
         stats.InFlight(+1);
         try
         {

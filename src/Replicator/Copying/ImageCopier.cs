@@ -178,6 +178,7 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
     {
         if (!manifest.IsIndex)
         {
+            using var needed = blobs.Need(manifest.Blobs);
             var copies = manifest.Blobs
                 .DistinctBy(b => b.Digest)
                 .SelectMany(blob =>

@@ -25,7 +25,7 @@ public sealed class ReplicationEngine : IDisposable
 {
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _transfers;
+    private readonly TransferGate _transfers;
     private readonly Retrier _retry;
     private readonly Planner _planner;
     private readonly ImageCopier _copier;
@@ -38,7 +38,7 @@ public sealed class ReplicationEngine : IDisposable
         Records = records;
         _time = time;
         _logger = loggers.CreateLogger("SyncGateway.Replicator");
-        _transfers = new SemaphoreSlim(options.Concurrency, options.Concurrency);
+        _transfers = new TransferGate(options.Concurrency);
         _retry = new Retrier(RetryPolicy.Create(options.Retries, options.RetryDelay, time, _logger));
         _planner = new Planner(_retry, _logger);
         var blobs = new BlobCopier(records, _transfers, _retry, time, _logger);
@@ -51,7 +51,7 @@ public sealed class ReplicationEngine : IDisposable
     public RecordStore? Records { get; }
 
     /// <summary>Blob streams that may start now (for tests and diagnostics).</summary>
-    internal int FreeTransfers => _transfers.CurrentCount;
+    internal int FreeTransfers => _transfers.Free;
 
     /// <summary>Expands the rules without copying anything (<c>--dry-run</c>).</summary>
     public Task<Plan> PlanAsync(SyncConfiguration configuration, RegistryClientPool registries, CancellationToken cancellationToken) =>
@@ -289,5 +289,8 @@ public sealed class ReplicationEngine : IDisposable
         }
     }
 
-    public void Dispose() => _transfers.Dispose();
+    /// <summary>The engine holds nothing that needs freeing today; callers dispose it so that it may.</summary>
+    public void Dispose()
+    {
+    }
 }
