@@ -157,19 +157,62 @@ public sealed class ReplicationEngine : IDisposable
     /// <summary>
     /// The migration's sign-off: the same discovery and selection as <see cref="RunAsync"/>, then
     /// for every image a HEAD at the source and at the destination, and nothing else (no manifest
-    /// GET, so no counted pull).
+    /// GET, so no counted pull). The comparisons run as the plan streams, and only their counts and
+    /// the images not in sync are kept, unless <paramref name="keepInSync"/> asks for every image
+    /// (a report that lists them all, a digest file), so memory does not grow with images in sync.
     /// </summary>
-    public async Task<VerifyReport> VerifyAsync(SyncConfiguration configuration, RegistryClientPool registries, CancellationToken cancellationToken)
+    public async Task<VerifyReport> VerifyAsync(SyncConfiguration configuration, RegistryClientPool registries, bool keepInSync, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         var run = new RunContext(registries, new TransferStats());
-        var plan = await _planner.PlanAsync(configuration, run, Options.ImagesInFlight, cancellationToken).ConfigureAwait(false);
-        var results = new VerifyResult[plan.Tasks.Count];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, plan.Tasks.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = Options.ImagesInFlight, CancellationToken = cancellationToken },
-            async (i, ct) => results[i] = await VerifyAsync(plan.Tasks[i], run, ct).ConfigureAwait(false)).ConfigureAwait(false);
-        return new VerifyReport(results, plan.Failures, _time.GetElapsedTime(started));
+        var queue = Channel.CreateBounded<SyncTask>(new BoundedChannelOptions(4 * Options.ImagesInFlight) { SingleWriter = true });
+        var kept = new ConcurrentQueue<VerifyResult>();
+        var counts = new int[Enum.GetValues<VerifyStatus>().Length];
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var checkers = Enumerable.Range(0, Options.ImagesInFlight).Select(_ => Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await foreach (var task in queue.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+                    {
+                        var result = await VerifyAsync(task, run, stop.Token).ConfigureAwait(false);
+                        Interlocked.Increment(ref counts[(int)result.Status]);
+                        if (keepInSync || result.Status != VerifyStatus.InSync)
+                        {
+                            kept.Enqueue(result);
+                        }
+                    }
+                }
+                catch
+                {
+                    await stop.CancelAsync().ConfigureAwait(false);
+                    throw;
+                }
+            },
+            CancellationToken.None)).ToList();
+        Plan plan;
+        try
+        {
+            plan = await _planner.StreamAsync(configuration, run, Options.ImagesInFlight, task => queue.Writer.WriteAsync(task, stop.Token), stop.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            queue.Writer.TryComplete();
+            await Task.WhenAll(checkers.Select(c => c.ContinueWith(static _ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+        }
+
+        await Task.WhenAll(checkers).ConfigureAwait(false);
+        var results = kept.OrderBy(r => r.Task.Source.ToString(), StringComparer.Ordinal).ThenBy(r => r.Task.Destination.ToString(), StringComparer.Ordinal).ToList();
+        return new VerifyReport(results, plan.Failures, _time.GetElapsedTime(started))
+        {
+            Counts = Enum.GetValues<VerifyStatus>().ToDictionary(s => s, s => counts[(int)s]),
+        };
     }
 
     private async Task<VerifyResult> VerifyAsync(SyncTask task, RunContext run, CancellationToken cancellationToken)
