@@ -120,7 +120,7 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
         try
         {
             // By digest when the source was asked for it (the destinations' decisions used it), else by tag.
-            var reference = sourceHead.IsValueCreated && await sourceHead.Value.ConfigureAwait(false) is { } head ? head.Digest.ToString() : sourceImage.Reference;
+            var reference = sourceHead.IsValueCreated && sourceHead.Value.IsCompletedSuccessfully && sourceHead.Value.Result is { } head ? head.Digest.ToString() : sourceImage.Reference;
             manifest = await retry.RunAsync(ct => source.Manifests.GetAsync(sourceImage.Repository, reference, ct), run.Stats, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
