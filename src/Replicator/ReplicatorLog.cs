@@ -52,4 +52,10 @@ internal static partial class ReplicatorLog
 
     [LoggerMessage(EventId = 1009, Level = LogLevel.Debug, Message = "Blob {Digest} ({Size} bytes) {Action} in {Repository}")]
     public static partial void Blob(ILogger logger, string digest, long size, string action, string repository);
+
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "The upload of {Digest} to {Repository} failed during the read it shared with other destinations; trying again alone: {Reason}")]
+    public static partial void SharedUploadFailed(ILogger logger, string digest, string repository, string reason);
+
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Warning, Message = "{Count} destination(s) of {Digest} from {Source} stopped reading for {Stall} and went on with a source read of their own")]
+    public static partial void BranchesCutLoose(ILogger logger, int count, string digest, string source, TimeSpan stall);
 }

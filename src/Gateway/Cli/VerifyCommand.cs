@@ -61,7 +61,8 @@ internal static class VerifyCommand
             DockerConfigCredentials.Load(DockerConfigCredentials.DefaultPath()),
             new RegistryLimitsBook(time, new RegistryLimitReporter(configuration, loggers.CreateLogger("SyncGateway.Registries"))));
         using var engine = new ReplicationEngine(CommonOptions.ToSyncOptions(parse, configuration) with { RecordsPath = null }, null, time, loggers);
-        var report = await engine.VerifyAsync(configuration, registries, cancellationToken).ConfigureAwait(false);
+        var keepInSync = parse.GetValue(Json) || parse.GetValue(DigestsOutput) is not null;
+        var report = await engine.VerifyAsync(configuration, registries, keepInSync, cancellationToken).ConfigureAwait(false);
 
         await console.Out.WriteAsync(parse.GetValue(Json) ? JsonReport(report) : TextReport(report)).ConfigureAwait(false);
         await console.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -76,7 +77,7 @@ internal static class VerifyCommand
     private static string TextReport(VerifyReport report)
     {
         var text = new StringBuilder().AppendLine(
-            $"Verified {report.Results.Count} images: in sync {report.Count(VerifyStatus.InSync)}, missing {report.Count(VerifyStatus.Missing)}, "
+            $"Verified {report.Images} images: in sync {report.Count(VerifyStatus.InSync)}, missing {report.Count(VerifyStatus.Missing)}, "
             + $"different {report.Count(VerifyStatus.Different)}, conflicts {report.Count(VerifyStatus.Conflict)}, failed {report.Count(VerifyStatus.Failed)}, "
             + $"failed to generate {report.PlanFailures.Count} ({report.Duration.TotalSeconds:0.0}s)");
         foreach (var result in report.Results.Where(r => r.Status != VerifyStatus.InSync))

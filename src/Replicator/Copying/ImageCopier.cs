@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 using SyncGateway.Registry.Client;
 using SyncGateway.Registry.Errors;
@@ -18,10 +19,54 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
 {
     private const int MaxIndexDepth = 4;
 
-    public async Task<CopyResult> CopyAsync(SyncTask task, RunContext run, CancellationToken cancellationToken)
+    public Task<CopyResult> CopyAsync(SyncTask task, RunContext run, CancellationToken cancellationToken) =>
+        CopyAllAsync([task], run, cancellationToken)[0];
+
+    /// <summary>
+    /// Copies one source image to every destination of <paramref name="tasks"/> (which all name the
+    /// same source image): the source is asked once for its digest and once for each manifest, and
+    /// each blob is read from it once for every destination that lacks it (read once, write many).
+    /// Returns one result per task, in order; a destination that fails does not fail the others.
+    /// </summary>
+    public IReadOnlyList<Task<CopyResult>> CopyAllAsync(IReadOnlyList<SyncTask> tasks, RunContext run, CancellationToken cancellationToken)
     {
-        var source = run.Registries.Get(task.Source.Registry, task.Source.Repository);
-        var destination = run.Registries.Get(task.Destination.Registry, task.Destination.Repository);
+        var sourceImage = tasks[0].Source;
+        if (tasks.Any(t => t.Source != sourceImage || t.Platforms.ToString() != tasks[0].Platforms.ToString()))
+        {
+            throw new ArgumentException("the tasks of one copy name one source image, with the same platforms", nameof(tasks));
+        }
+
+        var source = run.Registries.Get(sourceImage.Registry, sourceImage.Repository);
+        var lanes = tasks.Select(t => new Lane(t, run.Registries.Get(t.Destination.Registry, t.Destination.Repository))).ToList();
+        var head = new Lazy<Task<Descriptor?>>(() => retry.RunAsync(ct => source.Manifests.HeadAsync(sourceImage.Repository, sourceImage.Reference, ct), run.Stats, cancellationToken));
+        var decided = lanes.Select(lane => lane.Run(() => DecideAsync(lane, run, head, cancellationToken))).ToList();
+        var copied = CopyNeededAsync(lanes, decided, run, source, sourceImage, head, cancellationToken);
+        return lanes.Select((lane, i) => ResultAsync(lane, decided[i], copied)).ToList();
+    }
+
+    private static async Task<CopyResult> ResultAsync(Lane lane, Task decided, Task copied)
+    {
+        await decided.ConfigureAwait(false);
+        if (lane.Result is null)
+        {
+            await copied.ConfigureAwait(false);
+        }
+
+        if (lane.Failure is { } failure)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
+
+        return lane.Result ?? throw new InvalidOperationException($"{lane.Work} ended without a result");
+    }
+
+    /// <summary>
+    /// What a destination needs, from HEAD requests only: nothing (in sync, or a conflict), or the
+    /// manifest. Sets the lane's result when nothing is needed.
+    /// </summary>
+    private async Task DecideAsync(Lane lane, RunContext run, Lazy<Task<Descriptor?>> sourceHead, CancellationToken cancellationToken)
+    {
+        var task = lane.Work;
 
         // A rule's platforms win over the run's --os/--arch.
         var platforms = task.Platforms.IsEmpty ? options.Platforms : task.Platforms;
@@ -30,7 +75,8 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
         if (task.Immutable && !options.Force && records is not null
             && await records.FindTagAsync(task.Destination, cancellationToken).ConfigureAwait(false) is { } recorded)
         {
-            return new CopyResult(recorded, AlreadyInSync: true);
+            lane.Result = new CopyResult(recorded, AlreadyInSync: true);
+            return;
         }
 
         // The destination first: when it lacks the tag, the source manifest is needed anyway and
@@ -38,38 +84,56 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
         // (or, for an immutable tag, nothing more: present means done).
         var existing = options.Force && task.Overwrite
             ? null
-            : await retry.RunAsync(ct => destination.Manifests.HeadAsync(task.Destination.Repository, task.Destination.Reference, ct), run.Stats, cancellationToken).ConfigureAwait(false);
+            : await retry.RunAsync(ct => lane.Destination.Manifests.HeadAsync(task.Destination.Repository, task.Destination.Reference, ct), run.Stats, cancellationToken).ConfigureAwait(false);
+        lane.Existing = existing?.Digest;
         if (existing is not null && task.Immutable && !options.Force)
         {
-            return await AlreadyInSync(task, existing.Digest, cancellationToken).ConfigureAwait(false);
+            lane.Result = await AlreadyInSync(task, existing.Digest, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
-        string reference = task.Source.Reference;
         if (existing is not null)
         {
-            var head = await retry.RunAsync(ct => source.Manifests.HeadAsync(task.Source.Repository, task.Source.Reference, ct), run.Stats, cancellationToken).ConfigureAwait(false)
+            var head = await sourceHead.Value.ConfigureAwait(false)
                 ?? throw new SourceImageGoneException($"{task.Source} does not exist at the source (404 MANIFEST_UNKNOWN)");
             if (head.Digest == existing.Digest && platforms.IsEmpty && !options.Force)
             {
-                return await AlreadyInSync(task, head.Digest, cancellationToken).ConfigureAwait(false);
+                lane.Result = await AlreadyInSync(task, head.Digest, cancellationToken).ConfigureAwait(false);
+                return;
             }
 
             if (!task.Overwrite && head.Digest != existing.Digest && platforms.IsEmpty)
             {
                 throw new TagConflictException(task.Destination, head.Digest, existing.Digest);
             }
-
-            reference = head.Digest.ToString();
         }
+    }
+
+    /// <summary>The manifest, fetched once, and everything it references, for every destination that needs them.</summary>
+    private async Task CopyNeededAsync(List<Lane> lanes, List<Task> decided, RunContext run, RegistryClient source, ImageReference sourceImage, Lazy<Task<Descriptor?>> sourceHead, CancellationToken cancellationToken)
+    {
+        await Task.WhenAll(decided.Select(d => d.ContinueWith(static _ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+        var needing = lanes.Where(l => l.Live).ToList();
+        if (needing.Count == 0)
+        {
+            return;
+        }
+
+        // The tasks of one copy share their platforms (the engine groups them so); a rule's win over the run's --os/--arch.
+        var platforms = lanes[0].Work.Platforms.IsEmpty ? options.Platforms : lanes[0].Work.Platforms;
 
         Manifest manifest;
         try
         {
-            manifest = await retry.RunAsync(ct => source.Manifests.GetAsync(task.Source.Repository, reference, ct), run.Stats, cancellationToken).ConfigureAwait(false);
+            // By digest when the source was asked for it (the destinations' decisions used it), else by tag.
+            var reference = sourceHead.IsValueCreated && sourceHead.Value.IsCompletedSuccessfully && sourceHead.Value.Result is { } head ? head.Digest.ToString() : sourceImage.Reference;
+            manifest = await retry.RunAsync(ct => source.Manifests.GetAsync(sourceImage.Repository, reference, ct), run.Stats, cancellationToken).ConfigureAwait(false);
         }
-        catch (RegistryException ex) when (ex.IsNotFound)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            throw new SourceImageGoneException($"{task.Source} does not exist at the source ({ex.Message})", ex);
+            var failure = ex is RegistryException { IsNotFound: true } ? new SourceImageGoneException($"{sourceImage} does not exist at the source ({ex.Message})", ex) : ex;
+            needing.ForEach(l => l.Fail(failure));
+            return;
         }
 
         Digest? rewrittenFrom = null;
@@ -78,30 +142,34 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
             var filtered = platforms.Apply(manifest);
             if (filtered.Digest != manifest.Digest)
             {
-                ReplicatorLog.IndexRewritten(logger, task.Source.ToString(), manifest.Digest.ToString(), filtered.Digest.ToString());
+                ReplicatorLog.IndexRewritten(logger, sourceImage.ToString(), manifest.Digest.ToString(), filtered.Digest.ToString());
                 rewrittenFrom = manifest.Digest;
                 manifest = filtered;
             }
 
-            if (existing?.Digest == manifest.Digest)
+            foreach (var lane in needing.Where(l => l.Existing == manifest.Digest))
             {
-                return await AlreadyInSync(task, manifest.Digest, cancellationToken).ConfigureAwait(false) with { RewrittenFrom = rewrittenFrom };
+                await lane.Run(async () => lane.Result = await AlreadyInSync(lane.Work, manifest.Digest, cancellationToken).ConfigureAwait(false) with { RewrittenFrom = rewrittenFrom }).ConfigureAwait(false);
             }
+
+            needing = [.. needing.Where(l => l.Live)];
         }
 
-        await CopyContentAsync(run, source, task.Source, destination, task.Destination, manifest, 0, cancellationToken).ConfigureAwait(false);
-        await PushAsync(run, destination, task.Destination, task.Destination.Reference, manifest, cancellationToken).ConfigureAwait(false);
-        if (records is not null)
+        await CopyContentAsync(run, source, sourceImage, needing, manifest, 0, cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(needing.Where(l => l.Live).Select(lane => lane.Run(async () =>
         {
-            await records.RecordTagAsync(task.Destination, manifest.Digest, task.Source, cancellationToken).ConfigureAwait(false);
-        }
+            await PushAsync(run, lane.Destination, lane.Work.Destination, lane.Work.Destination.Reference, manifest, cancellationToken).ConfigureAwait(false);
+            if (records is not null)
+            {
+                await records.RecordTagAsync(lane.Work.Destination, manifest.Digest, lane.Work.Source, cancellationToken).ConfigureAwait(false);
+            }
 
-        if (rewrittenFrom is not null)
-        {
-            run.Stats.IndexRewritten();
-        }
-
-        return new CopyResult(manifest.Digest, AlreadyInSync: false) { RewrittenFrom = rewrittenFrom };
+            lane.Result = new CopyResult(manifest.Digest, AlreadyInSync: false) { RewrittenFrom = rewrittenFrom };
+            if (rewrittenFrom is not null)
+            {
+                run.Stats.IndexRewritten();
+            }
+        }))).ConfigureAwait(false);
     }
 
     private async Task<CopyResult> AlreadyInSync(SyncTask task, Digest digest, CancellationToken cancellationToken)
@@ -114,37 +182,68 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
         return new CopyResult(digest, AlreadyInSync: true);
     }
 
-    /// <summary>Everything a manifest references: an index's children (each pushed by digest), or an image's blobs.</summary>
-    private async Task CopyContentAsync(RunContext run, RegistryClient source, ImageReference sourceImage, RegistryClient destination, ImageReference destinationImage, Manifest manifest, int depth, CancellationToken cancellationToken)
+    /// <summary>
+    /// Everything a manifest references, for each destination still live: an index's children (each
+    /// pushed by digest where it is missing), or an image's blobs.
+    /// </summary>
+    private async Task CopyContentAsync(RunContext run, RegistryClient source, ImageReference sourceImage, List<Lane> lanes, Manifest manifest, int depth, CancellationToken cancellationToken)
     {
         if (!manifest.IsIndex)
         {
+            using var needed = blobs.Need(manifest.Blobs);
             var copies = manifest.Blobs
                 .DistinctBy(b => b.Digest)
-                .Select(blob => blobs.EnsureAsync(run, source, sourceImage, destination, destinationImage, blob, cancellationToken));
+                .SelectMany(blob =>
+                {
+                    var live = lanes.Where(l => l.Live).ToList();
+                    var outcomes = blobs.EnsureAllAsync(run, source, sourceImage, [.. live.Select(l => new BlobTarget(l.Destination, l.Work.Destination))], blob, cancellationToken);
+                    return live.Select((lane, i) => lane.Run(() => outcomes[i]));
+                });
             await Task.WhenAll(copies).ConfigureAwait(false);
             return;
         }
 
         if (depth >= MaxIndexDepth)
         {
-            throw new InvalidManifestException($"{sourceImage}: indexes nest deeper than {MaxIndexDepth} levels");
+            lanes.ForEach(l => l.Fail(new InvalidManifestException($"{sourceImage}: indexes nest deeper than {MaxIndexDepth} levels")));
+            return;
         }
 
         foreach (var child in manifest.Children)
         {
-            if (!options.Force)
+            var lacking = new List<Lane>();
+            await Task.WhenAll(lanes.Where(l => l.Live).Select(lane => lane.Run(async () =>
             {
-                var present = await retry.RunAsync(ct => destination.Manifests.HeadAsync(destinationImage.Repository, child.Digest.ToString(), ct), run.Stats, cancellationToken).ConfigureAwait(false);
-                if (present?.Digest == child.Digest)
+                var present = options.Force
+                    ? null
+                    : await retry.RunAsync(ct => lane.Destination.Manifests.HeadAsync(lane.Work.Destination.Repository, child.Digest.ToString(), ct), run.Stats, cancellationToken).ConfigureAwait(false);
+                if (present?.Digest != child.Digest)
                 {
-                    continue;
+                    lock (lacking)
+                    {
+                        lacking.Add(lane);
+                    }
                 }
+            }))).ConfigureAwait(false);
+            if (lacking.Count == 0)
+            {
+                continue;
             }
 
-            var childManifest = await retry.RunAsync(ct => source.Manifests.GetAsync(sourceImage.Repository, child.Digest.ToString(), ct), run.Stats, cancellationToken).ConfigureAwait(false);
-            await CopyContentAsync(run, source, sourceImage, destination, destinationImage, childManifest, depth + 1, cancellationToken).ConfigureAwait(false);
-            await PushAsync(run, destination, destinationImage, child.Digest.ToString(), childManifest, cancellationToken).ConfigureAwait(false);
+            Manifest childManifest;
+            try
+            {
+                childManifest = await retry.RunAsync(ct => source.Manifests.GetAsync(sourceImage.Repository, child.Digest.ToString(), ct), run.Stats, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                lacking.ForEach(l => l.Fail(ex));
+                continue;
+            }
+
+            await CopyContentAsync(run, source, sourceImage, lacking, childManifest, depth + 1, cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(lacking.Where(l => l.Live).Select(lane => lane.Run(
+                () => PushAsync(run, lane.Destination, lane.Work.Destination, child.Digest.ToString(), childManifest, cancellationToken)))).ConfigureAwait(false);
         }
     }
 
@@ -152,5 +251,42 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
     {
         await retry.RunAsync(ct => destination.Manifests.PutAsync(image.Repository, reference, manifest, ct), run.Stats, cancellationToken).ConfigureAwait(false);
         run.Stats.ManifestPushed();
+    }
+
+    /// <summary>
+    /// One destination of a copy: what it held, what it ended with, or what failed it. A lane that
+    /// failed takes no further part; the others go on.
+    /// </summary>
+    private sealed class Lane(SyncTask task, RegistryClient destination)
+    {
+        private Exception? _failure;
+
+        public SyncTask Work { get; } = task;
+
+        public RegistryClient Destination { get; } = destination;
+
+        public Digest? Existing { get; set; }
+
+        public CopyResult? Result { get; set; }
+
+        public Exception? Failure => Volatile.Read(ref _failure);
+
+        /// <summary>Still to be copied: neither done nor failed.</summary>
+        public bool Live => Result is null && Failure is null;
+
+        public void Fail(Exception failure) => Interlocked.CompareExchange(ref _failure, failure, null);
+
+        /// <summary>Runs a step of this lane; a failure fails the lane, not the copy (cancellation still ends it all).</summary>
+        public async Task Run(Func<Task> step)
+        {
+            try
+            {
+                await step().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || ex is OperationCanceledException { CancellationToken.IsCancellationRequested: false })
+            {
+                Fail(ex);
+            }
+        }
     }
 }

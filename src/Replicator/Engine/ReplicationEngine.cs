@@ -26,7 +26,7 @@ public sealed class ReplicationEngine : IDisposable
 {
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _transfers;
+    private readonly TransferGate _transfers;
     private readonly Retrier _retry;
     private readonly Planner _planner;
     private readonly ImageCopier _copier;
@@ -40,10 +40,10 @@ public sealed class ReplicationEngine : IDisposable
         Records = records;
         _time = time;
         _logger = loggers.CreateLogger("SyncGateway.Replicator");
-        _transfers = new SemaphoreSlim(options.Concurrency, options.Concurrency);
+        _transfers = new TransferGate(options.Concurrency);
         _retry = new Retrier(RetryPolicy.Create(options.Retries, options.RetryDelay, time, _logger));
         _planner = new Planner(_retry, _logger, options.Shard);
-        var blobs = new BlobCopier(records, _transfers, _retry, _logger);
+        var blobs = new BlobCopier(records, _transfers, _retry, time, _logger);
         _copier = new ImageCopier(blobs, records, _retry, new CopyOptions(options.Force, options.Platforms), _logger);
         _referrers = new ReferrerCopier(blobs, _retry, _logger);
     }
@@ -54,7 +54,7 @@ public sealed class ReplicationEngine : IDisposable
     public RecordStore? Records { get; }
 
     /// <summary>Blob streams that may start now (for tests and diagnostics).</summary>
-    internal int FreeTransfers => _transfers.CurrentCount;
+    internal int FreeTransfers => _transfers.Free;
 
     /// <summary>Expands the rules without copying anything (<c>--dry-run</c>).</summary>
     public Task<Plan> PlanAsync(SyncConfiguration configuration, RegistryClientPool registries, CancellationToken cancellationToken) =>
@@ -70,28 +70,51 @@ public sealed class ReplicationEngine : IDisposable
         var started = _time.GetTimestamp();
         var run = new RunContext(registries, stats);
         var queue = Channel.CreateBounded<SyncTask>(new BoundedChannelOptions(4 * Options.ImagesInFlight) { SingleWriter = true });
+        var groups = Channel.CreateBounded<List<SyncTask>>(new BoundedChannelOptions(1) { SingleWriter = true });
         var results = new ConcurrentQueue<TaskResult>();
         var counts = new int[Enum.GetValues<SyncStatus>().Length];
         var planned = 0;
 
-        // Copying starts with the first task the planner hands over; the planner lists ahead. If
-        // either side fails, the other is stopped and awaited: nothing runs on after this returns.
+        // Copying starts with the first task the planner hands over; the planner lists ahead. The
+        // tasks of one source image are put together while they wait for a copier, so that the image
+        // is read once for all its destinations. If any part fails, the others are stopped and
+        // awaited: nothing runs on after this returns.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var grouper = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await SourceImageGroups.GatherAsync(queue.Reader, groups.Writer, Options.ImagesInFlight, stop.Token).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await stop.CancelAsync().ConfigureAwait(false);
+                    throw;
+                }
+                finally
+                {
+                    groups.Writer.TryComplete();
+                }
+            },
+            CancellationToken.None);
         var copiers = Enumerable.Range(0, Options.ImagesInFlight).Select(_ => Task.Run(
             async () =>
             {
                 try
                 {
-                    await foreach (var task in queue.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+                    await foreach (var group in groups.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
                     {
-                        var result = await CopyAsync(task, run, stop.Token).ConfigureAwait(false);
-                        Interlocked.Increment(ref counts[(int)result.Status]);
-                        if (Options.KeepSucceeded || result.Status is SyncStatus.Failed or SyncStatus.Conflict)
+                        foreach (var result in await CopyAllAsync(group, run, stop.Token).ConfigureAwait(false))
                         {
-                            results.Enqueue(result);
-                        }
+                            Interlocked.Increment(ref counts[(int)result.Status]);
+                            if (Options.KeepSucceeded || result.Status is SyncStatus.Failed or SyncStatus.Conflict)
+                            {
+                                results.Enqueue(result);
+                            }
 
-                        observer?.Completed(result);
+                            observer?.Completed(result);
+                        }
                     }
                 }
                 catch
@@ -100,7 +123,7 @@ public sealed class ReplicationEngine : IDisposable
                     throw;
                 }
             },
-            CancellationToken.None)).ToList();
+            CancellationToken.None)).Append(grouper).ToList();
         Plan plan;
         try
         {
@@ -137,19 +160,62 @@ public sealed class ReplicationEngine : IDisposable
     /// <summary>
     /// The migration's sign-off: the same discovery and selection as <see cref="RunAsync"/>, then
     /// for every image a HEAD at the source and at the destination, and nothing else (no manifest
-    /// GET, so no counted pull).
+    /// GET, so no counted pull). The comparisons run as the plan streams, and only their counts and
+    /// the images not in sync are kept, unless <paramref name="keepInSync"/> asks for every image
+    /// (a report that lists them all, a digest file), so memory does not grow with images in sync.
     /// </summary>
-    public async Task<VerifyReport> VerifyAsync(SyncConfiguration configuration, RegistryClientPool registries, CancellationToken cancellationToken)
+    public async Task<VerifyReport> VerifyAsync(SyncConfiguration configuration, RegistryClientPool registries, bool keepInSync, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         var run = new RunContext(registries, new TransferStats());
-        var plan = await _planner.PlanAsync(configuration, run, Options.ImagesInFlight, cancellationToken).ConfigureAwait(false);
-        var results = new VerifyResult[plan.Tasks.Count];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, plan.Tasks.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = Options.ImagesInFlight, CancellationToken = cancellationToken },
-            async (i, ct) => results[i] = await VerifyAsync(plan.Tasks[i], run, ct).ConfigureAwait(false)).ConfigureAwait(false);
-        return new VerifyReport(results, plan.Failures, _time.GetElapsedTime(started));
+        var queue = Channel.CreateBounded<SyncTask>(new BoundedChannelOptions(4 * Options.ImagesInFlight) { SingleWriter = true });
+        var kept = new ConcurrentQueue<VerifyResult>();
+        var counts = new int[Enum.GetValues<VerifyStatus>().Length];
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var checkers = Enumerable.Range(0, Options.ImagesInFlight).Select(_ => Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await foreach (var task in queue.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+                    {
+                        var result = await VerifyAsync(task, run, stop.Token).ConfigureAwait(false);
+                        Interlocked.Increment(ref counts[(int)result.Status]);
+                        if (keepInSync || result.Status != VerifyStatus.InSync)
+                        {
+                            kept.Enqueue(result);
+                        }
+                    }
+                }
+                catch
+                {
+                    await stop.CancelAsync().ConfigureAwait(false);
+                    throw;
+                }
+            },
+            CancellationToken.None)).ToList();
+        Plan plan;
+        try
+        {
+            plan = await _planner.StreamAsync(configuration, run, Options.ImagesInFlight, task => queue.Writer.WriteAsync(task, stop.Token), stop.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            queue.Writer.TryComplete();
+            await Task.WhenAll(checkers.Select(c => c.ContinueWith(static _ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+        }
+
+        await Task.WhenAll(checkers).ConfigureAwait(false);
+        var results = kept.OrderBy(r => r.Task.Source.ToString(), StringComparer.Ordinal).ThenBy(r => r.Task.Destination.ToString(), StringComparer.Ordinal).ToList();
+        return new VerifyReport(results, plan.Failures, _time.GetElapsedTime(started))
+        {
+            Counts = Enum.GetValues<VerifyStatus>().ToDictionary(s => s, s => counts[(int)s]),
+        };
     }
 
     private async Task<VerifyResult> VerifyAsync(SyncTask task, RunContext run, CancellationToken cancellationToken)
@@ -197,12 +263,44 @@ public sealed class ReplicationEngine : IDisposable
     public Task<TaskResult> CopyAsync(SyncTask task, RegistryClientPool registries, TransferStats stats, CancellationToken cancellationToken) =>
         CopyAsync(task, new RunContext(registries, stats), cancellationToken);
 
-    private async Task<TaskResult> CopyAsync(SyncTask task, RunContext run, CancellationToken cancellationToken)
+    private async Task<TaskResult> CopyAsync(SyncTask task, RunContext run, CancellationToken cancellationToken) =>
+        (await CopyAllAsync([task], run, cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary>
+    /// Copies one source image to each of its destinations (one task each), holding every
+    /// destination image's lock (taken in order, so two groups never wait for each other).
+    /// </summary>
+    private async Task<TaskResult[]> CopyAllAsync(IReadOnlyList<SyncTask> tasks, RunContext run, CancellationToken cancellationToken)
+    {
+        var held = new List<IDisposable>();
+        try
+        {
+            foreach (var destination in tasks.Select(t => t.Destination.ToString()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            {
+                held.Add(await _images.AcquireAsync(destination, cancellationToken).ConfigureAwait(false));
+            }
+
+            var copies = _copier.CopyAllAsync(tasks, run, cancellationToken);
+            var results = new TaskResult[tasks.Count];
+            for (var i = 0; i < tasks.Count; i++)
+            {
+                results[i] = await ResultAsync(tasks[i], copies[i], run, cancellationToken).ConfigureAwait(false);
+            }
+
+            return results;
+        }
+        finally
+        {
+            held.ForEach(h => h.Dispose());
+        }
+    }
+
+    /// <summary>How one task ended, logged and counted. A failure is returned, not thrown, and recorded; only cancellation escapes.</summary>
+    private async Task<TaskResult> ResultAsync(SyncTask task, Task<CopyResult> copying, RunContext run, CancellationToken cancellationToken)
     {
         try
         {
-            using var exclusive = await _images.AcquireAsync(task.Destination.ToString(), cancellationToken).ConfigureAwait(false);
-            var copy = await _copier.CopyAsync(task, run, cancellationToken).ConfigureAwait(false);
+            var copy = await copying.ConfigureAwait(false);
             await CopyReferrersAsync(task, copy, run, cancellationToken).ConfigureAwait(false);
             if (copy.AlreadyInSync)
             {
@@ -271,5 +369,8 @@ public sealed class ReplicationEngine : IDisposable
         }
     }
 
-    public void Dispose() => _transfers.Dispose();
+    /// <summary>The engine holds nothing that needs freeing today; callers dispose it so that it may.</summary>
+    public void Dispose()
+    {
+    }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using SyncGateway.Registry.Errors;
+using SyncGateway.Registry.Protocol;
 using SyncGateway.Replicator.Configuration;
 using SyncGateway.Replicator.Copying;
 using SyncGateway.Replicator.Retries;
@@ -50,7 +51,7 @@ internal sealed class Planner(Retrier retry, ILogger logger, Shard shard)
 
         using var ahead = new SemaphoreSlim(concurrency, concurrency);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var expansions = rules.Select(_ => new TaskCompletionSource<(List<SyncTask>?, PlanFailure?)>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        var expansions = rules.Select(_ => new TaskCompletionSource<(List<SyncTask>?, PlanFailure?)>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray<TaskCompletionSource<(List<SyncTask>?, PlanFailure?)>?>();
         var starter = Task.Run(
             async () =>
             {
@@ -60,7 +61,7 @@ internal sealed class Planner(Retrier retry, ILogger logger, Shard shard)
                     for (var i = 0; i < rules.Count; i++)
                     {
                         await ahead.WaitAsync(stop.Token).ConfigureAwait(false);
-                        var (rule, slot) = (rules[i], expansions[i]);
+                        var (rule, slot) = (rules[i], expansions[i]!);
                         started.Add(Task.Run(async () =>
                         {
                             try
@@ -78,7 +79,7 @@ internal sealed class Planner(Retrier retry, ILogger logger, Shard shard)
                 {
                     foreach (var slot in expansions)
                     {
-                        slot.TrySetCanceled(stop.Token);
+                        slot?.TrySetCanceled(stop.Token);
                     }
                 }
 
@@ -86,12 +87,13 @@ internal sealed class Planner(Retrier retry, ILogger logger, Shard shard)
             },
             CancellationToken.None);
 
-        var seen = new Dictionary<string, SyncTask>(StringComparer.Ordinal);
+        var seen = new Dictionary<string, (ImageReference Source, string Rule)>(StringComparer.Ordinal);
         try
         {
             for (var i = 0; i < rules.Count; i++)
             {
-                var (ruleTasks, failure) = await expansions[i].Task.ConfigureAwait(false);
+                var (ruleTasks, failure) = await expansions[i]!.Task.ConfigureAwait(false);
+                expansions[i] = null; // handed on below: the rule's tasks are not held to the end of the run
 
                 // A rule's place ahead is free once its tasks are handed on, so the listing stays
                 // at most that far ahead of the copying (and memory does not grow with the rules).
@@ -115,7 +117,7 @@ internal sealed class Planner(Retrier retry, ILogger logger, Shard shard)
                         continue;
                     }
 
-                    seen.Add(destination, task);
+                    seen.Add(destination, (task.Source, task.Rule));
                     await emit(task).ConfigureAwait(false);
                 }
             }
