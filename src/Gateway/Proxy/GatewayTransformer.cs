@@ -30,10 +30,12 @@ internal sealed class GatewayTransformer(Backend backend, Uri baseUri, string up
         var copyBody = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
         var headers = httpContext.Response.Headers;
         headers[BackendNames.Header] = backend.Name();
-        if (!HttpMethods.IsHead(httpContext.Request.Method) && proxyResponse?.Content.Headers.ContentLength is { } length)
+        var bodied = !HttpMethods.IsHead(httpContext.Request.Method);
+        if (bodied && proxyResponse?.Content.Headers.ContentLength is { } length && (int)proxyResponse.StatusCode < 400)
         {
             Metrics.GatewayMetrics.ResponseBytes.WithLabels(backend.Name()).Inc(length);
         }
+
         if (credentials == UpstreamCredentials.Service)
         {
             // The gateway's own login is none of the client's business.
@@ -48,6 +50,12 @@ internal sealed class GatewayTransformer(Backend backend, Uri baseUri, string up
                 // Uploads continue through the gateway, whatever address the source believes it has.
                 headers.Location = $"{httpContext.Request.Scheme}://{httpContext.Request.Host}{absolute.PathAndQuery}";
             }
+        }
+
+        if (bodied && proxyResponse is { } answer && (int)answer.StatusCode >= 400)
+        {
+            await ErrorAnswer.WriteAsync(httpContext, answer, cancellationToken).ConfigureAwait(false);
+            return false;
         }
 
         return copyBody;

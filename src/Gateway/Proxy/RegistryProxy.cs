@@ -47,6 +47,14 @@ internal sealed partial class RegistryProxy(
 
     private async Task HandleAsync(HttpContext context, string? rest, ConfigurationGeneration generation)
     {
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? string.Empty;
+        if (RegistryPath.HasDotSegment(raw))
+        {
+            GatewayMetrics.Count(Backend.Gateway, context.Request.Method, 400);
+            await OciError.WriteAsync(context, RegistryErrorCode.NameInvalid, "a path segment is '.' or '..' (plain or percent-encoded): the path must name the repository as it is", HttpStatusCode.BadRequest).ConfigureAwait(false);
+            return;
+        }
+
         var path = RegistryPath.Parse(rest ?? string.Empty, out var code, out var error);
         if (path is null)
         {
