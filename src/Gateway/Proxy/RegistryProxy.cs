@@ -96,6 +96,12 @@ internal sealed partial class RegistryProxy(
             return;
         }
 
+        if (isRead && path.Route == RegistryRoute.Tags)
+        {
+            await TagsAsync(context, path, generation).ConfigureAwait(false);
+            return;
+        }
+
         if (path.Route == RegistryRoute.Manifest && HttpMethods.IsPut(method))
         {
             await PushManifestAsync(context, path, generation).ConfigureAwait(false);
@@ -211,6 +217,32 @@ internal sealed partial class RegistryProxy(
         await forwarder.ForwardAsync(context, Backend.Mirror, mirror, path.UpstreamPath(mirrorRepository), UpstreamCredentials.Service, RegistryScopes.Pull(mirrorRepository)).ConfigureAwait(false);
     }
 
+    // Tag lists come from the source; a mirrored repository's from the mirror while the source is down.
+    private async Task TagsAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation)
+    {
+        var repository = path.Repository!;
+        if (generation.Mirrors.Find(repository) is not { } mirrorRepository || _mirror is null)
+        {
+            await ToSourceAsync(context, path, generation).ConfigureAwait(false);
+            return;
+        }
+
+        var mirror = generation.Registries.Get(_mirror, mirrorRepository);
+        await ToSourceAsync(context, path, generation, async ctx =>
+        {
+            if (await MirrorTags.TryWriteAsync(ctx, mirror, mirrorRepository, repository).ConfigureAwait(false))
+            {
+                GatewayMetrics.StaleReads.Inc();
+                GatewayMetrics.Count(Backend.Mirror, ctx.Request.Method, ctx.Response.StatusCode);
+                Log.ServingStale(logger, repository);
+                return;
+            }
+
+            ctx.Response.Headers[BackendNames.Header] = Backend.Source.Name();
+            await OciError.WriteAsync(ctx, RegistryErrorCode.Unavailable, "the source registry could not be reached, and the mirror has no tag list for this repository", HttpStatusCode.BadGateway).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
     private async Task PushManifestAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation)
     {
         if (context.Request.ContentLength > MaxManifestBody)
@@ -228,14 +260,14 @@ internal sealed partial class RegistryProxy(
         }
     }
 
-    private Task ToSourceAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation)
+    private Task ToSourceAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation, Func<HttpContext, Task>? unreachable = null)
     {
         var repository = path.Repository;
         var source = generation.Registries.Get(_source, repository ?? string.Empty);
         var scope = repository is null ? RegistryScopes.Catalog
             : HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) ? RegistryScopes.Pull(repository)
             : RegistryScopes.Push(repository);
-        return forwarder.ForwardAsync(context, Backend.Source, source, path.UpstreamPath(repository ?? string.Empty), auth.SourceCredentials, scope);
+        return forwarder.ForwardAsync(context, Backend.Source, source, path.UpstreamPath(repository ?? string.Empty), auth.SourceCredentials, scope, unreachable);
     }
 
     private async Task QueueAsync(ImageReference image, string cause)
