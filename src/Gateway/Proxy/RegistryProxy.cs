@@ -25,6 +25,7 @@ internal sealed partial class RegistryProxy(
     ContentChecks checks,
     GatewayAuth auth,
     UpstreamForwarder forwarder,
+    BlobFills fills,
     IReplicationEvents events,
     TimeProvider time,
     ILogger<RegistryProxy> logger)
@@ -35,6 +36,11 @@ internal sealed partial class RegistryProxy(
     // queue it once. (A push does say something, and is never coalesced here.)
     private static readonly TimeSpan ReadMissMemory = TimeSpan.FromSeconds(30);
     private readonly TtlCache<string, bool> _readMisses = new(time);
+
+    // The manifest last read through the gateway for each repository: a blob the mirror lacks
+    // belongs, most likely, to the image a client is pulling right now.
+    private static readonly TimeSpan PullMemory = TimeSpan.FromMinutes(10);
+    private readonly TtlCache<string, string> _lastManifest = new(time);
     private readonly string _source = live.Gateway.Source!;
     private readonly string? _mirror = live.Gateway.Mirror;
 
@@ -139,6 +145,11 @@ internal sealed partial class RegistryProxy(
 
         var source = generation.Registries.Get(_source, repository);
         var mirror = generation.Registries.Get(_mirror, mirrorRepository);
+        if (path.Route == RegistryRoute.Manifest && HttpMethods.IsGet(context.Request.Method))
+        {
+            _lastManifest.Set(repository, path.IsByDigest ? $"@{path.Reference}" : $":{path.Reference}", PullMemory);
+        }
+
         var answer = await checks.AtSourceAsync(context, source, path, auth.SourceCredentials).ConfigureAwait(false);
         if (answer.Unreachable)
         {
@@ -168,16 +179,77 @@ internal sealed partial class RegistryProxy(
             return;
         }
 
-        if (path.Route == RegistryRoute.Manifest && !path.IsByDigest)
+        if (path.Route == RegistryRoute.Manifest)
         {
-            var image = ImageReference.Create(_source, repository, path.Reference);
-            if (_readMisses.TryAdd(image.ToString(), true, ReadMissMemory))
+            // A pinned pull (by digest) fills the mirror as a pull by tag does.
+            await QueueMissAsync(path.IsByDigest ? ImageReference.Create(_source, repository, digest: digest) : ImageReference.Create(_source, repository, path.Reference)).ConfigureAwait(false);
+            await ToSourceAsync(context, path, generation).ConfigureAwait(false);
+            return;
+        }
+
+        await QueueBlobMissAsync(source, repository).ConfigureAwait(false);
+        if (context.Request.Headers.Range.Count == 0 && ContentLength(answer) is { } size)
+        {
+            var blob = new Descriptor { MediaType = "application/octet-stream", Digest = digest, Size = size };
+            var outcome = await fills.ServeAsync(context, source, repository, mirror, _mirror, mirrorRepository, blob).ConfigureAwait(false);
+            if (outcome == FillOutcome.Served)
             {
-                await QueueAsync(image, "read_miss").ConfigureAwait(false);
+                GatewayMetrics.Count(Backend.Source, context.Request.Method, context.Response.StatusCode);
+                return;
+            }
+
+            if (outcome == FillOutcome.AtMirror)
+            {
+                await forwarder.ForwardAsync(context, Backend.Mirror, mirror, path.UpstreamPath(mirrorRepository), UpstreamCredentials.Service, RegistryScopes.Pull(mirrorRepository)).ConfigureAwait(false);
+                return;
             }
         }
 
         await ToSourceAsync(context, path, generation).ConfigureAwait(false);
+    }
+
+    private static long? ContentLength(SourceAnswer answer) =>
+        answer.Headers.FirstOrDefault(h => h.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)).Value?.FirstOrDefault() is { } text
+        && long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length) ? length : null;
+
+    private async Task QueueMissAsync(ImageReference image)
+    {
+        if (_readMisses.TryAdd(image.ToString(), true, ReadMissMemory))
+        {
+            await QueueAsync(image, "read_miss").ConfigureAwait(false);
+        }
+    }
+
+    // A blob the mirror lacks queues the image it belongs to: the one whose manifest was read
+    // through the gateway last, else every tag of the repository (which the rules then filter).
+    private async Task QueueBlobMissAsync(RegistryClient source, string repository)
+    {
+        if (_lastManifest.TryGet(repository, out var reference))
+        {
+            await QueueMissAsync(ImageReference.Parse($"{_source}/{repository}{reference}")).ConfigureAwait(false);
+            return;
+        }
+
+        if (!_readMisses.TryAdd($"{_source}/{repository}:*", true, ReadMissMemory))
+        {
+            return;
+        }
+
+        IReadOnlyList<string> tags;
+        try
+        {
+            tags = await source.Tags.ListAsync(repository, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RegistryException or HttpRequestException or OperationCanceledException)
+        {
+            Log.TagsUnlisted(logger, repository, ex.Message);
+            return;
+        }
+
+        foreach (var tag in tags)
+        {
+            await QueueMissAsync(ImageReference.Create(_source, repository, tag)).ConfigureAwait(false);
+        }
     }
 
     private void Answer(HttpContext context, SourceAnswer answer)
@@ -287,5 +359,8 @@ internal sealed partial class RegistryProxy(
 
         [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "The source cannot be reached; serving {Repository} from the mirror")]
         public static partial void ServingStale(ILogger logger, string repository);
+
+        [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "A blob of {Repository} is not at the mirror, and the repository's tags could not be listed to queue it: {Reason}")]
+        public static partial void TagsUnlisted(ILogger logger, string repository, string reason);
     }
 }

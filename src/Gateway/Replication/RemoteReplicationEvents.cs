@@ -28,7 +28,7 @@ internal sealed partial class RemoteReplicationEvents(Uri replicator, string sec
                 new
                 {
                     action = "push",
-                    target = new { repository = image.Repository, tag = image.Tag },
+                    target = new { repository = image.Repository, tag = image.Tag, digest = image.Digest?.ToString() },
                     request = new { host = image.Registry },
                     source = new { addr = ReplicaAddress, instanceID = cause },
                 },

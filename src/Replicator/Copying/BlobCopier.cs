@@ -25,10 +25,9 @@ namespace SyncGateway.Replicator.Copying;
 /// per process, so that holds for every caller at once, and <paramref name="transfers"/> bounds the
 /// streams of all of them.
 /// </summary>
-internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, Retrier retry, ILogger logger)
+internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, BlobTransfers inflight, Retrier retry, ILogger logger)
 {
     private const int MaxWaits = 8;
-    private readonly ConcurrentDictionary<(string Registry, Digest Digest), Task> _inflight = new();
 
     // What each destination registry has shown of cross-repository mounts, learnt as they answer.
     private readonly ConcurrentDictionary<string, MountSupport> _mounts = new(StringComparer.OrdinalIgnoreCase);
@@ -42,11 +41,11 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
 
     public async Task EnsureAsync(RunContext run, RegistryClient source, ImageReference sourceRepository, RegistryClient destination, ImageReference destinationRepository, Descriptor blob, CancellationToken cancellationToken)
     {
-        var key = (destinationRepository.Registry, blob.Digest);
+        var registry = destinationRepository.Registry;
         for (var wait = 0; ; wait++)
         {
             var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var leader = _inflight.GetOrAdd(key, mine.Task);
+            var leader = inflight.Lead(registry, blob.Digest, mine.Task);
             if (leader != mine.Task && wait < MaxWaits)
             {
                 // Another image is sending this blob to this registry: wait, then mount or skip it.
@@ -63,7 +62,7 @@ internal sealed class BlobCopier(RecordStore? records, SemaphoreSlim transfers, 
             {
                 if (leader == mine.Task)
                 {
-                    _inflight.TryRemove(KeyValuePair.Create(key, mine.Task));
+                    inflight.Release(registry, blob.Digest, mine.Task);
                 }
 
                 // Waiters only need to know the attempt is over; they ask the registry themselves.

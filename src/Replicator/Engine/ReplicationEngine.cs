@@ -41,11 +41,14 @@ public sealed class ReplicationEngine : IDisposable
         _transfers = new SemaphoreSlim(options.Concurrency, options.Concurrency);
         _retry = new Retrier(RetryPolicy.Create(options.Retries, options.RetryDelay, time, _logger));
         _planner = new Planner(_retry, _logger);
-        var blobs = new BlobCopier(records, _transfers, _retry, _logger);
+        var blobs = new BlobCopier(records, _transfers, Transfers, _retry, _logger);
         _copier = new ImageCopier(blobs, records, _retry, new CopyOptions(options.Force, options.Platforms), _logger);
     }
 
     public SyncOptions Options { get; }
+
+    /// <summary>The blobs being sent to each destination registry now, which the gateway's fills on read share.</summary>
+    public BlobTransfers Transfers { get; } = new();
 
     /// <summary>The records every copy reads and writes; null for a run without records.</summary>
     public RecordStore? Records { get; }

@@ -37,19 +37,26 @@ public static class RuleTasks
     /// The tasks every rule gives one tagged image of a source registry: a push, a webhook event, a
     /// read that missed. Pattern rules take it when the repository matches them.
     /// </summary>
+    /// <remarks>
+    /// An image named by digest (a pinned pull that missed the mirror) is copied by digest to each
+    /// destination repository of the rules that take its repository: tag filters say nothing
+    /// about content named without a tag, and nothing is tagged at the destination.
+    /// </remarks>
     public static IReadOnlyList<SyncTask> TasksForImage(SyncConfiguration configuration, ImageReference image)
     {
-        if (image.Tag is not { } tag)
-        {
-            return [];
-        }
-
         var rules = configuration.Rules.Where(r => r.Source.Registry == image.Registry && r.Source.Repository == image.Repository)
             .Concat(configuration.PatternRules
                 .Where(p => string.Equals(p.Registry, image.Registry, StringComparison.OrdinalIgnoreCase) && p.Takes(image.Repository))
                 .Select(p => p.Expand(image.Repository, out _))
                 .OfType<SyncRule>());
-        return rules.SelectMany(r => TasksFor(r, tag)).DistinctBy(t => t.Destination.ToString()).ToList();
+        if (image.Digest is { } digest)
+        {
+            return rules.SelectMany(r => r.Destinations.Select(d => new SyncTask(r.Key, image, d.Repository.WithDigest(digest)) { Overwrite = r.Overwrite }))
+                .DistinctBy(t => t.Destination.ToString())
+                .ToList();
+        }
+
+        return image.Tag is { } tag ? rules.SelectMany(r => TasksFor(r, tag)).DistinctBy(t => t.Destination.ToString()).ToList() : [];
     }
 
     /// <summary>
