@@ -65,7 +65,7 @@ internal static class GatewayHost
         if (role.ServesRegistry())
         {
             services.AddSingleton<ContentChecks>();
-            services.AddSingleton(sp => new GatewayAuth(gateway.Auth, gateway.Htpasswd, sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton(sp => new SourceRouter(gateway.Sources, sp.GetRequiredService<TimeProvider>()));
             services.AddSingleton<UpstreamForwarder>();
             // With the replicator in this process, fills and copies take turns on one map of blobs in flight.
             services.AddSingleton(sp => new BlobFills(

@@ -14,7 +14,7 @@ namespace SyncGateway.Gateway.Proxy;
 /// With <paramref name="fallback"/>, an answer that says the upstream is failing (500, 502, 503,
 /// 504) is not passed on: <see cref="UpstreamFailed"/> tells the caller to answer another way.
 /// </remarks>
-internal sealed class GatewayTransformer(Backend backend, Uri baseUri, string upstreamPath, UpstreamCredentials credentials, string scope, bool fallback = false) : HttpTransformer
+internal sealed class GatewayTransformer(Backend backend, Uri baseUri, string upstreamPath, UpstreamCredentials credentials, string scope, bool fallback = false, string prefix = "") : HttpTransformer
 {
     /// <summary>Whether the upstream answered that it is failing, and the answer was held back for the fallback.</summary>
     public bool UpstreamFailed { get; private set; }
@@ -76,7 +76,10 @@ internal sealed class GatewayTransformer(Backend backend, Uri baseUri, string up
             if (string.Equals(absolute.Authority, baseUri.Authority, StringComparison.OrdinalIgnoreCase))
             {
                 // Uploads continue through the gateway, whatever address the source believes it has.
-                headers.Location = $"{httpContext.Request.Scheme}://{httpContext.Request.Host}{absolute.PathAndQuery}";
+                var pathAndQuery = prefix.Length > 0 && absolute.PathAndQuery.StartsWith("/v2/", StringComparison.Ordinal)
+                    ? "/v2/" + prefix + absolute.PathAndQuery[4..]
+                    : absolute.PathAndQuery;
+                headers.Location = $"{httpContext.Request.Scheme}://{httpContext.Request.Host}{pathAndQuery}";
             }
         }
 

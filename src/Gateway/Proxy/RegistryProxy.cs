@@ -23,7 +23,7 @@ namespace SyncGateway.Gateway.Proxy;
 internal sealed partial class RegistryProxy(
     LiveConfiguration live,
     ContentChecks checks,
-    GatewayAuth auth,
+    SourceRouter router,
     UpstreamForwarder forwarder,
     BlobFills fills,
     IReplicationEvents events,
@@ -41,8 +41,6 @@ internal sealed partial class RegistryProxy(
     // belongs, most likely, to the image a client is pulling right now.
     private static readonly TimeSpan PullMemory = TimeSpan.FromMinutes(10);
     private readonly TtlCache<string, string> _lastManifest = new(time);
-    private readonly string _source = live.Gateway.Source!;
-    private readonly string? _mirror = live.Gateway.Mirror;
 
     public async Task HandleAsync(HttpContext context, string? rest)
     {
@@ -61,7 +59,15 @@ internal sealed partial class RegistryProxy(
             return;
         }
 
-        var path = RegistryPath.Parse(rest ?? string.Empty, out var code, out var error);
+        var up = router.Select(context.Request, rest ?? string.Empty, out var routed, out var unrouted);
+        if (up is null)
+        {
+            GatewayMetrics.Count(Backend.Gateway, context.Request.Method, 404);
+            await OciError.WriteAsync(context, RegistryErrorCode.NameUnknown, unrouted!, HttpStatusCode.NotFound).ConfigureAwait(false);
+            return;
+        }
+
+        var path = RegistryPath.Parse(routed, out var code, out var error);
         if (path is null)
         {
             var status = code == RegistryErrorCode.Unsupported ? HttpStatusCode.NotFound : HttpStatusCode.BadRequest;
@@ -70,7 +76,7 @@ internal sealed partial class RegistryProxy(
             return;
         }
 
-        if (!auth.Admits(context))
+        if (!up.Auth.Admits(context))
         {
             GatewayMetrics.Count(Backend.Gateway, context.Request.Method, 401);
             await GatewayAuth.ChallengeAsync(context).ConfigureAwait(false);
@@ -82,9 +88,9 @@ internal sealed partial class RegistryProxy(
         {
             // Passthrough: the source's own answer (its challenge). When the source is down, or the
             // gateway is the one that authenticates, the gateway answers: reads can still be served.
-            if (auth.Mode == GatewayAuthMode.Passthrough)
+            if (up.Auth.Mode == GatewayAuthMode.Passthrough)
             {
-                var source = generation.Registries.Get(_source, string.Empty);
+                var source = generation.Registries.Get(up.Source, string.Empty);
                 await forwarder.ForwardAsync(context, Backend.Source, source, string.Empty, UpstreamCredentials.Client, string.Empty, VersionCheckAsync).ConfigureAwait(false);
             }
             else
@@ -98,19 +104,19 @@ internal sealed partial class RegistryProxy(
         var isRead = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
         if (isRead && path.Route is RegistryRoute.Manifest or RegistryRoute.Blob)
         {
-            await ReadAsync(context, path, generation).ConfigureAwait(false);
+            await ReadAsync(context, path, generation, up).ConfigureAwait(false);
             return;
         }
 
         if (isRead && path.Route == RegistryRoute.Tags)
         {
-            await TagsAsync(context, path, generation).ConfigureAwait(false);
+            await TagsAsync(context, path, generation, up).ConfigureAwait(false);
             return;
         }
 
         if (path.Route == RegistryRoute.Manifest && HttpMethods.IsPut(method))
         {
-            await PushManifestAsync(context, path, generation).ConfigureAwait(false);
+            await PushManifestAsync(context, path, generation, up).ConfigureAwait(false);
             return;
         }
 
@@ -120,7 +126,7 @@ internal sealed partial class RegistryProxy(
             context.Features.Get<IHttpMaxRequestBodySizeFeature>()!.MaxRequestBodySize = null;
         }
 
-        await ToSourceAsync(context, path, generation).ConfigureAwait(false);
+        await ToSourceAsync(context, path, generation, up).ConfigureAwait(false);
     }
 
     private static async Task VersionCheckAsync(HttpContext context)
@@ -133,27 +139,27 @@ internal sealed partial class RegistryProxy(
         await context.Response.WriteAsync("{}").ConfigureAwait(false);
     }
 
-    private async Task ReadAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation)
+    private async Task ReadAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation, GatewayUpstream up)
     {
         var repository = path.Repository!;
-        var mirrorRepository = generation.Mirrors.Find(repository);
-        if (mirrorRepository is null || _mirror is null)
+        var mirrorRepository = generation.MirrorsOf(up.Source).Find(repository);
+        if (mirrorRepository is null || up.Mirror is null)
         {
-            await ToSourceAsync(context, path, generation).ConfigureAwait(false);
+            await ToSourceAsync(context, path, generation, up).ConfigureAwait(false);
             return;
         }
 
-        var source = generation.Registries.Get(_source, repository);
-        var mirror = generation.Registries.Get(_mirror, mirrorRepository);
+        var source = generation.Registries.Get(up.Source, repository);
+        var mirror = generation.Registries.Get(up.Mirror, mirrorRepository);
         if (path.Route == RegistryRoute.Manifest && HttpMethods.IsGet(context.Request.Method))
         {
-            _lastManifest.Set(repository, path.IsByDigest ? $"@{path.Reference}" : $":{path.Reference}", PullMemory);
+            _lastManifest.Set($"{up.Source}/{repository}", path.IsByDigest ? $"@{path.Reference}" : $":{path.Reference}", PullMemory);
         }
 
-        var answer = await checks.AtSourceAsync(context, source, path, auth.SourceCredentials).ConfigureAwait(false);
+        var answer = await checks.AtSourceAsync(context, source, path, up.Auth.SourceCredentials).ConfigureAwait(false);
         if (answer.Unreachable)
         {
-            await StaleAsync(context, path, generation, mirror, mirrorRepository).ConfigureAwait(false);
+            await StaleAsync(context, path, generation, up, mirror, mirrorRepository).ConfigureAwait(false);
             return;
         }
 
@@ -161,14 +167,14 @@ internal sealed partial class RegistryProxy(
         {
             // A HEAD carries no content: the source's answer to the same HEAD is the answer, and
             // the source is not asked twice. (The mirror answers a HEAD only while the source is down.)
-            Answer(context, answer);
+            Answer(context, answer, up);
             return;
         }
 
         if (!answer.Allowed || answer.Digest is not { } digest)
         {
             // The source's own answer (401, 403, 404) is the one the client gets.
-            await ToSourceAsync(context, path, generation).ConfigureAwait(false);
+            await ToSourceAsync(context, path, generation, up).ConfigureAwait(false);
             return;
         }
 
@@ -182,16 +188,16 @@ internal sealed partial class RegistryProxy(
         if (path.Route == RegistryRoute.Manifest)
         {
             // A pinned pull (by digest) fills the mirror as a pull by tag does.
-            await QueueMissAsync(path.IsByDigest ? ImageReference.Create(_source, repository, digest: digest) : ImageReference.Create(_source, repository, path.Reference)).ConfigureAwait(false);
-            await ToSourceAsync(context, path, generation).ConfigureAwait(false);
+            await QueueMissAsync(path.IsByDigest ? ImageReference.Create(up.Source, repository, digest: digest) : ImageReference.Create(up.Source, repository, path.Reference)).ConfigureAwait(false);
+            await ToSourceAsync(context, path, generation, up).ConfigureAwait(false);
             return;
         }
 
-        await QueueBlobMissAsync(source, repository).ConfigureAwait(false);
+        await QueueBlobMissAsync(up, source, repository).ConfigureAwait(false);
         if (context.Request.Headers.Range.Count == 0 && ContentLength(answer) is { } size)
         {
             var blob = new Descriptor { MediaType = "application/octet-stream", Digest = digest, Size = size };
-            var outcome = await fills.ServeAsync(context, source, repository, mirror, _mirror, mirrorRepository, blob).ConfigureAwait(false);
+            var outcome = await fills.ServeAsync(context, source, repository, mirror, up.Mirror, mirrorRepository, blob).ConfigureAwait(false);
             if (outcome == FillOutcome.Served)
             {
                 GatewayMetrics.Count(Backend.Source, context.Request.Method, context.Response.StatusCode);
@@ -205,7 +211,7 @@ internal sealed partial class RegistryProxy(
             }
         }
 
-        await ToSourceAsync(context, path, generation).ConfigureAwait(false);
+        await ToSourceAsync(context, path, generation, up).ConfigureAwait(false);
     }
 
     private static long? ContentLength(SourceAnswer answer) =>
@@ -222,15 +228,15 @@ internal sealed partial class RegistryProxy(
 
     // A blob the mirror lacks queues the image it belongs to: the one whose manifest was read
     // through the gateway last, else every tag of the repository (which the rules then filter).
-    private async Task QueueBlobMissAsync(RegistryClient source, string repository)
+    private async Task QueueBlobMissAsync(GatewayUpstream up, RegistryClient source, string repository)
     {
-        if (_lastManifest.TryGet(repository, out var reference))
+        if (_lastManifest.TryGet($"{up.Source}/{repository}", out var reference))
         {
-            await QueueMissAsync(ImageReference.Parse($"{_source}/{repository}{reference}")).ConfigureAwait(false);
+            await QueueMissAsync(ImageReference.Parse($"{up.Source}/{repository}{reference}")).ConfigureAwait(false);
             return;
         }
 
-        if (!_readMisses.TryAdd($"{_source}/{repository}:*", true, ReadMissMemory))
+        if (!_readMisses.TryAdd($"{up.Source}/{repository}:*", true, ReadMissMemory))
         {
             return;
         }
@@ -248,11 +254,11 @@ internal sealed partial class RegistryProxy(
 
         foreach (var tag in tags)
         {
-            await QueueMissAsync(ImageReference.Create(_source, repository, tag)).ConfigureAwait(false);
+            await QueueMissAsync(ImageReference.Create(up.Source, repository, tag)).ConfigureAwait(false);
         }
     }
 
-    private void Answer(HttpContext context, SourceAnswer answer)
+    private static void Answer(HttpContext context, SourceAnswer answer, GatewayUpstream up)
     {
         context.Response.StatusCode = (int)answer.Status!.Value;
         foreach (var (name, values) in answer.Headers)
@@ -261,7 +267,7 @@ internal sealed partial class RegistryProxy(
             {
                 context.Response.ContentLength = length;
             }
-            else if (!(auth.SourceCredentials == UpstreamCredentials.Service && name.Equals("WWW-Authenticate", StringComparison.OrdinalIgnoreCase)))
+            else if (!(up.Auth.SourceCredentials == UpstreamCredentials.Service && name.Equals("WWW-Authenticate", StringComparison.OrdinalIgnoreCase)))
             {
                 context.Response.Headers[name] = values;
             }
@@ -271,14 +277,14 @@ internal sealed partial class RegistryProxy(
         GatewayMetrics.Count(Backend.Source, context.Request.Method, context.Response.StatusCode);
     }
 
-    private async Task StaleAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation, RegistryClient mirror, string mirrorRepository)
+    private async Task StaleAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation, GatewayUpstream up, RegistryClient mirror, string mirrorRepository)
     {
         var present = path.Digest is { } digest
             ? await checks.AtMirrorAsync(mirror, mirrorRepository, path.Route, digest, context.RequestAborted).ConfigureAwait(false)
             : await ContentChecks.TagAtMirrorAsync(mirror, mirrorRepository, path.Reference!, context.RequestAborted).ConfigureAwait(false);
         if (!present)
         {
-            await ToSourceAsync(context, path, generation).ConfigureAwait(false);
+            await ToSourceAsync(context, path, generation, up).ConfigureAwait(false);
             return;
         }
 
@@ -290,17 +296,17 @@ internal sealed partial class RegistryProxy(
     }
 
     // Tag lists come from the source; a mirrored repository's from the mirror while the source is down.
-    private async Task TagsAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation)
+    private async Task TagsAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation, GatewayUpstream up)
     {
         var repository = path.Repository!;
-        if (generation.Mirrors.Find(repository) is not { } mirrorRepository || _mirror is null)
+        if (generation.MirrorsOf(up.Source).Find(repository) is not { } mirrorRepository || up.Mirror is null)
         {
-            await ToSourceAsync(context, path, generation).ConfigureAwait(false);
+            await ToSourceAsync(context, path, generation, up).ConfigureAwait(false);
             return;
         }
 
-        var mirror = generation.Registries.Get(_mirror, mirrorRepository);
-        await ToSourceAsync(context, path, generation, async ctx =>
+        var mirror = generation.Registries.Get(up.Mirror, mirrorRepository);
+        await ToSourceAsync(context, path, generation, up, async ctx =>
         {
             if (await MirrorTags.TryWriteAsync(ctx, mirror, mirrorRepository, repository).ConfigureAwait(false))
             {
@@ -315,7 +321,7 @@ internal sealed partial class RegistryProxy(
         }).ConfigureAwait(false);
     }
 
-    private async Task PushManifestAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation)
+    private async Task PushManifestAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation, GatewayUpstream up)
     {
         if (context.Request.ContentLength > MaxManifestBody)
         {
@@ -325,21 +331,21 @@ internal sealed partial class RegistryProxy(
         }
 
         context.Features.Get<IHttpMaxRequestBodySizeFeature>()!.MaxRequestBodySize = MaxManifestBody;
-        await ToSourceAsync(context, path, generation).ConfigureAwait(false);
+        await ToSourceAsync(context, path, generation, up).ConfigureAwait(false);
         if (context.Response.StatusCode == StatusCodes.Status201Created && !path.IsByDigest)
         {
-            await QueueAsync(ImageReference.Create(_source, path.Repository!, path.Reference), "push").ConfigureAwait(false);
+            await QueueAsync(ImageReference.Create(up.Source, path.Repository!, path.Reference), "push").ConfigureAwait(false);
         }
     }
 
-    private Task ToSourceAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation, Func<HttpContext, Task>? unreachable = null)
+    private Task ToSourceAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation, GatewayUpstream up, Func<HttpContext, Task>? unreachable = null)
     {
         var repository = path.Repository;
-        var source = generation.Registries.Get(_source, repository ?? string.Empty);
+        var source = generation.Registries.Get(up.Source, repository ?? string.Empty);
         var scope = repository is null ? RegistryScopes.Catalog
             : HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) ? RegistryScopes.Pull(repository)
             : RegistryScopes.Push(repository);
-        return forwarder.ForwardAsync(context, Backend.Source, source, path.UpstreamPath(repository ?? string.Empty), auth.SourceCredentials, scope, unreachable);
+        return forwarder.ForwardAsync(context, Backend.Source, source, path.UpstreamPath(repository ?? string.Empty), up.Auth.SourceCredentials, scope, unreachable, up.Prefix);
     }
 
     private async Task QueueAsync(ImageReference image, string cause)

@@ -21,10 +21,11 @@ internal sealed class UpstreamForwarder(IHttpForwarder forwarder)
     /// 500, 502, 503, 504) and <paramref name="unreachable"/> is given, it answers instead; otherwise
     /// the client gets a 502 with an OCI error body.
     /// </summary>
-    public async Task ForwardAsync(HttpContext context, Backend backend, RegistryClient upstream, string upstreamPath, UpstreamCredentials credentials, string scope, Func<HttpContext, Task>? unreachable = null)
+    /// <remarks><paramref name="prefix"/> is the path prefix that routed the request to this source; the upload locations it gives keep it.</remarks>
+    public async Task ForwardAsync(HttpContext context, Backend backend, RegistryClient upstream, string upstreamPath, UpstreamCredentials credentials, string scope, Func<HttpContext, Task>? unreachable = null, string prefix = "")
     {
         var baseUri = upstream.BaseUri;
-        var transformer = new GatewayTransformer(backend, baseUri, upstreamPath, credentials, scope, fallback: unreachable is not null);
+        var transformer = new GatewayTransformer(backend, baseUri, upstreamPath, credentials, scope, fallback: unreachable is not null, prefix);
         var error = await forwarder.SendAsync(context, baseUri.GetLeftPart(UriPartial.Authority), upstream.Forwarding, RequestConfig, transformer).ConfigureAwait(false);
         if (unreachable is not null && !context.Response.HasStarted && (transformer.UpstreamFailed || error is ForwarderError.Request or ForwarderError.RequestTimedOut))
         {
