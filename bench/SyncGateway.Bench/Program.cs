@@ -6,7 +6,7 @@ using SyncGateway.Testing;
 // Generates workloads in one local registry and copies them to another, with syncgateway sync and
 // with skopeo sync one after the other in the same run, each into a fresh destination registry;
 // prints wall times, bytes and peak memory. Usage:
-//   dotnet run -c Release --project bench/SyncGateway.Bench -- SYNCGATEWAY_BINARY [small] [layered] [large] [gateway] [far] [scale] [rehearsal]
+//   dotnet run -c Release --project bench/SyncGateway.Bench -- SYNCGATEWAY_BINARY [small] [layered] [large] [gateway] [fill] [far] [scale] [rehearsal]
 // or, to fill a registry with one workload and stop (the demo uses it):
 //   dotnet run -c Release --project bench/SyncGateway.Bench -- seed HOST:PORT WORKLOAD
 if (args is ["seed", var host, var name])
@@ -20,13 +20,13 @@ if (args is ["seed", var host, var name])
 
 if (args.Length < 1 || !File.Exists(args[0]))
 {
-    Console.Error.WriteLine("usage: SyncGateway.Bench <path to the published syncgateway> [small] [layered] [large] [gateway] [far] [scale] [rehearsal]");
+    Console.Error.WriteLine("usage: SyncGateway.Bench <path to the published syncgateway> [small] [layered] [large] [gateway] [fill] [far] [scale] [rehearsal]");
     return 2;
 }
 
 var syncgateway = Path.GetFullPath(args[0]);
 var names = args.Length > 1 ? args[1..] : ["small", "layered", "large", "gateway"];
-var selected = names.Where(n => n is not ("gateway" or "far" or "scale" or "rehearsal")).Select(n => Workload.Find(n) ?? throw new ArgumentException($"unknown workload {n}")).ToList();
+var selected = names.Where(n => n is not ("gateway" or "fill" or "far" or "scale" or "rehearsal")).Select(n => Workload.Find(n) ?? throw new ArgumentException($"unknown workload {n}")).ToList();
 var report = new StringBuilder();
 void Line(string text)
 {
@@ -97,6 +97,14 @@ if (names.Contains("gateway"))
     Line("| what | measure | direct | through the gateway | difference |");
     Line("|---|---|---|---|---|");
     await GatewayBench.RunAsync(syncgateway, Line);
+}
+
+if (names.Contains("fill"))
+{
+    Line("");
+    Line("| what | measure | source | clients | outcome |");
+    Line("|---|---|---|---|---|");
+    await FillBench.RunAsync(syncgateway, Line);
 }
 
 if (names.Contains("far"))

@@ -15,6 +15,7 @@ public sealed class FaultProxy : IAsyncDisposable
 {
     private static readonly HashSet<string> HopHeaders = new(StringComparer.OrdinalIgnoreCase) { "Connection", "Transfer-Encoding", "Keep-Alive", "Upgrade", "Proxy-Connection" };
     private readonly WebApplication _app;
+    private long _bytesServed;
     private readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = Timeout.InfiniteTimeSpan };
 
     private FaultProxy(WebApplication app, Uri target, int port)
@@ -32,6 +33,9 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>"METHOD /path?query" of every request, in order.</summary>
     public ConcurrentQueue<string> Requests { get; } = new();
+
+    /// <summary>Bytes of the answers' bodies the registry served through this hop.</summary>
+    public long BytesServed => Interlocked.Read(ref _bytesServed);
 
     /// <summary>Answers a request itself when it returns true; otherwise the request goes to the registry.</summary>
     public Func<HttpContext, Task<bool>>? Fault { get; set; }
@@ -124,7 +128,14 @@ public sealed class FaultProxy : IAsyncDisposable
             }
         }
 
-        await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+        await using var body = await response.Content.ReadAsStreamAsync(context.RequestAborted).ConfigureAwait(false);
+        var buffer = new byte[81920];
+        int read;
+        while ((read = await body.ReadAsync(buffer, context.RequestAborted).ConfigureAwait(false)) > 0)
+        {
+            Interlocked.Add(ref _bytesServed, read);
+            await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted).ConfigureAwait(false);
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -59,6 +59,44 @@ public sealed class ImageSeeder : IDisposable
         return output.ToArray();
     }
 
+    /// <summary>
+    /// A real image layer: a gzipped tar holding one file, and its diff id (the digest of the tar
+    /// itself), which a client that unpacks layers (containerd) checks against the config.
+    /// </summary>
+    public static (byte[] Layer, string DiffId) TarLayer(string fileName, byte[] content)
+    {
+        using var tar = new MemoryStream();
+        using (var writer = new System.Formats.Tar.TarWriter(tar, System.Formats.Tar.TarEntryFormat.Pax, leaveOpen: true))
+        {
+            var entry = new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, fileName) { DataStream = new MemoryStream(content) };
+            writer.WriteEntry(entry);
+        }
+
+        var bytes = tar.ToArray();
+        using var output = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(bytes);
+        }
+
+        return (output.ToArray(), DigestOf(bytes));
+    }
+
+    /// <summary>Pushes an image of real layers (<see cref="TarLayer"/>) that clients can unpack.</summary>
+    public async Task<SeededImage> PushUnpackableImageAsync(string repository, string tag, IReadOnlyList<(byte[] Layer, string DiffId)> layers, string architecture = "amd64")
+    {
+        var descriptors = new List<object>();
+        var digests = new List<string>();
+        foreach (var (layer, _) in layers)
+        {
+            var digest = await PushBlobAsync(repository, layer).ConfigureAwait(false);
+            digests.Add(digest);
+            descriptors.Add(new { mediaType = "application/vnd.oci.image.layer.v1.tar+gzip", digest, size = layer.Length });
+        }
+
+        return await PushManifestForLayersAsync(repository, tag, descriptors, digests, layers.Sum(l => (long)l.Layer.Length), OciManifest, architecture, layers.Select(l => l.DiffId).ToList()).ConfigureAwait(false);
+    }
+
     public static string DigestOf(byte[] content) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(content));
 
     public async Task<string> PushBlobAsync(string repository, byte[] content)
@@ -131,13 +169,13 @@ public sealed class ImageSeeder : IDisposable
         return await PushManifestForLayersAsync(repository, tag, descriptors, layers.Select(l => l.Digest).ToList(), layers.Sum(l => l.Size), OciManifest, "amd64").ConfigureAwait(false);
     }
 
-    private async Task<SeededImage> PushManifestForLayersAsync(string repository, string tag, List<object> layerDescriptors, List<string> layerDigests, long size, string mediaType, string architecture)
+    private async Task<SeededImage> PushManifestForLayersAsync(string repository, string tag, List<object> layerDescriptors, List<string> layerDigests, long size, string mediaType, string architecture, List<string>? diffIds = null)
     {
         var config = JsonSerializer.SerializeToUtf8Bytes(new
         {
             architecture,
             os = "linux",
-            rootfs = new { type = "layers", diff_ids = layerDigests },
+            rootfs = new { type = "layers", diff_ids = diffIds ?? layerDigests },
             config = new { Labels = new Dictionary<string, string> { ["seed"] = $"{repository}:{tag}:{Guid.NewGuid()}" } },
         });
         var configDigest = await PushBlobAsync(repository, config).ConfigureAwait(false);

@@ -15,6 +15,7 @@ using SyncGateway.Gateway.Replication;
 using SyncGateway.Gateway.Status;
 using SyncGateway.Gateway.Webhooks;
 using SyncGateway.Replicator.Configuration;
+using SyncGateway.Replicator.Copying;
 using SyncGateway.Replicator.Engine;
 using SyncGateway.Replicator.Queue;
 using SyncGateway.Replicator.Records;
@@ -71,8 +72,13 @@ internal static class GatewayHost
         if (role.ServesRegistry())
         {
             services.AddSingleton<ContentChecks>();
-            services.AddSingleton(sp => new GatewayAuth(gateway.Auth, gateway.Htpasswd, sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton(sp => new SourceRouter(gateway.Sources, sp.GetRequiredService<TimeProvider>()));
             services.AddSingleton<UpstreamForwarder>();
+            // With the replicator in this process, fills and copies take turns on one map of blobs in flight.
+            services.AddSingleton(sp => new BlobFills(
+                sp.GetRequiredService<ContentChecks>(),
+                sp.GetService<ReplicationEngine>()?.Transfers ?? new BlobTransfers(),
+                sp.GetRequiredService<ILogger<BlobFills>>()));
             services.AddSingleton<RegistryProxy>();
             services.AddHttpForwarder();
             if (role == ServeRole.Gateway)

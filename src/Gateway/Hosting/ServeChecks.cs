@@ -24,7 +24,7 @@ internal static class ServeChecks
         var gateway = configuration.Gateway;
         if (gateway?.Source is null)
         {
-            Problem("gateway.source", "is required for serve (the registry the gateway fronts)");
+            Problem("gateway.source", "is required for serve (the registry the gateway fronts; or gateway.sources, a list of them)");
             return problems;
         }
 
@@ -53,18 +53,19 @@ internal static class ServeChecks
 
         if (role.ServesRegistry())
         {
-            if (gateway.Auth == GatewayAuthMode.Basic && gateway.Htpasswd is { } htpasswd)
+            foreach (var source in gateway.Sources.Where(s => s.Auth == GatewayAuthMode.Basic && s.Htpasswd is not null))
             {
+                var key = gateway.Sources.Count > 1 ? $"gateway.sources[{source.Source}].htpasswd" : "gateway.htpasswd";
                 try
                 {
-                    if (GatewayAuth.ReadHtpasswd(htpasswd).Count == 0)
+                    if (GatewayAuth.ReadHtpasswd(source.Htpasswd!).Count == 0)
                     {
-                        Problem("gateway.htpasswd", $"{htpasswd} has no users: nobody could log in");
+                        Problem(key, $"{source.Htpasswd} has no users: nobody could log in");
                     }
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
                 {
-                    Problem("gateway.htpasswd", $"cannot be used: {ex.Message}");
+                    Problem(key, $"cannot be used: {ex.Message}");
                 }
             }
 

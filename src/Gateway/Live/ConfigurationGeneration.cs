@@ -9,7 +9,7 @@ namespace SyncGateway.Gateway.Live;
 /// work in flight holds a lease on the generation it started with, and the replaced generation's
 /// connections are closed when its last lease ends.
 /// </summary>
-internal sealed class ConfigurationGeneration(SyncConfiguration configuration, RegistryClientPool registries, MirrorMap mirrors)
+internal sealed class ConfigurationGeneration(SyncConfiguration configuration, RegistryClientPool registries, IReadOnlyDictionary<string, MirrorMap> mirrors)
 {
     // One reference is the live configuration's own, given up by Retire.
     private int _references = 1;
@@ -18,7 +18,8 @@ internal sealed class ConfigurationGeneration(SyncConfiguration configuration, R
 
     public RegistryClientPool Registries { get; } = registries;
 
-    public MirrorMap Mirrors { get; } = mirrors;
+    /// <summary>The mirror map of one of the gateway's sources.</summary>
+    public MirrorMap MirrorsOf(string source) => mirrors[source];
 
     /// <summary>Whether the generation's connections have been closed.</summary>
     public bool Disposed => Volatile.Read(ref _references) == 0;

@@ -143,7 +143,7 @@ internal sealed partial class LiveConfiguration : IHostedService, IDisposable
             _time,
             DockerConfigCredentials.Load(DockerConfigCredentials.DefaultPath()),
             _limits);
-        return new ConfigurationGeneration(configuration, registries, new MirrorMap(configuration, Gateway.Source!, Gateway.Mirror));
+        return new ConfigurationGeneration(configuration, registries, Gateway.Sources.ToDictionary(s => s.Source, s => new MirrorMap(configuration, s.Source, s.Mirror), StringComparer.Ordinal));
     }
 
     private static partial class Log

@@ -30,6 +30,11 @@ internal static class GatewayMetrics
         "Images queued for replication by the gateway, by what caused it.",
         new CounterConfiguration { LabelNames = ["cause"] });
 
+    public static readonly Counter BlobFills = Prometheus.Metrics.CreateCounter(
+        "syncgateway_gateway_blob_fills_total",
+        "Blobs the mirror lacked that the gateway read once from the source and wrote into the mirror while serving them, by outcome (filled, failed) and by how the request took part (led, joined).",
+        new CounterConfiguration { LabelNames = ["result", "role"] });
+
     private static readonly Lazy<bool> Defaults = new(() =>
     {
         // The runtime's event counters and meters come with names that break Prometheus's own
@@ -63,6 +68,11 @@ internal static class GatewayMetrics
         ReplicationsQueued.WithLabels("push");
         ReplicationsQueued.WithLabels("read_miss");
         ReplicationsQueued.WithLabels("webhook");
+        foreach (var result in new[] { "filled", "failed" })
+        {
+            BlobFills.WithLabels(result, "led");
+            BlobFills.WithLabels(result, "joined");
+        }
     }
 
     public static void Count(Backend backend, string method, int status)

@@ -66,6 +66,12 @@ internal sealed class ContentChecks(TimeProvider time)
         return present;
     }
 
+    /// <summary>Remembers that the mirror repository now holds this content (a fill just put it there).</summary>
+    public void HeldAtMirror(string repository, Digest digest) => _mirror.Set($"{repository}|{digest}", true, MirrorHitLifetime);
+
+    /// <summary>Whether the mirror repository is known to hold this content, without asking it.</summary>
+    public bool KnownAtMirror(string repository, Digest digest) => _mirror.TryGet($"{repository}|{digest}", out var known) && known;
+
     /// <summary>Whether the mirror repository holds a tag (for reads while the source is down).</summary>
     public static async Task<bool> TagAtMirrorAsync(RegistryClient mirror, string repository, string tag, CancellationToken cancellationToken)
     {

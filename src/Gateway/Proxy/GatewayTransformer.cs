@@ -10,13 +10,20 @@ namespace SyncGateway.Gateway.Proxy;
 /// right credentials (the client's, or the gateway's own, which never reach a client), upload
 /// <c>Location</c> headers pointed back at the gateway, and the backend named in a header.
 /// </summary>
-internal sealed class GatewayTransformer(Backend backend, Uri baseUri, string upstreamPath, UpstreamCredentials credentials, string scope) : HttpTransformer
+/// <remarks>
+/// With <paramref name="fallback"/>, an answer that says the upstream is failing (500, 502, 503,
+/// 504) is not passed on: <see cref="UpstreamFailed"/> tells the caller to answer another way.
+/// </remarks>
+internal sealed class GatewayTransformer(Backend backend, Uri baseUri, string upstreamPath, UpstreamCredentials credentials, string scope, bool fallback = false, string prefix = "") : HttpTransformer
 {
+    /// <summary>Whether the upstream answered that it is failing, and the answer was held back for the fallback.</summary>
+    public bool UpstreamFailed { get; private set; }
+
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
         proxyRequest.Headers.Host = null;
-        proxyRequest.RequestUri = new Uri(baseUri, upstreamPath + httpContext.Request.QueryString.ToUriComponent());
+        proxyRequest.RequestUri = new Uri(baseUri, upstreamPath + UpstreamQuery(httpContext.Request));
         if (credentials == UpstreamCredentials.Service)
         {
             // The pipeline puts the gateway's own credentials on it (and learns the challenge first).
@@ -25,15 +32,38 @@ internal sealed class GatewayTransformer(Backend backend, Uri baseUri, string up
         }
     }
 
+    /// <summary>
+    /// The client's query string without containerd's <c>ns</c> parameter (which names the
+    /// registry a mirror stands in for; the gateway routes by it and the upstream has no use for it).
+    /// </summary>
+    public static string UpstreamQuery(HttpRequest request)
+    {
+        if (!request.Query.ContainsKey("ns"))
+        {
+            return request.QueryString.ToUriComponent();
+        }
+
+        var kept = request.Query.Where(p => p.Key != "ns").SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v)));
+        return QueryString.Create(kept).ToUriComponent();
+    }
+
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
+        if (fallback && proxyResponse is { StatusCode: System.Net.HttpStatusCode.InternalServerError or System.Net.HttpStatusCode.BadGateway or System.Net.HttpStatusCode.ServiceUnavailable or System.Net.HttpStatusCode.GatewayTimeout })
+        {
+            UpstreamFailed = true;
+            return false;
+        }
+
         var copyBody = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
         var headers = httpContext.Response.Headers;
         headers[BackendNames.Header] = backend.Name();
-        if (!HttpMethods.IsHead(httpContext.Request.Method) && proxyResponse?.Content.Headers.ContentLength is { } length)
+        var bodied = !HttpMethods.IsHead(httpContext.Request.Method);
+        if (bodied && proxyResponse?.Content.Headers.ContentLength is { } length && (int)proxyResponse.StatusCode < 400)
         {
             Metrics.GatewayMetrics.ResponseBytes.WithLabels(backend.Name()).Inc(length);
         }
+
         if (credentials == UpstreamCredentials.Service)
         {
             // The gateway's own login is none of the client's business.
@@ -46,8 +76,17 @@ internal sealed class GatewayTransformer(Backend backend, Uri baseUri, string up
             if (string.Equals(absolute.Authority, baseUri.Authority, StringComparison.OrdinalIgnoreCase))
             {
                 // Uploads continue through the gateway, whatever address the source believes it has.
-                headers.Location = $"{httpContext.Request.Scheme}://{httpContext.Request.Host}{absolute.PathAndQuery}";
+                var pathAndQuery = prefix.Length > 0 && absolute.PathAndQuery.StartsWith("/v2/", StringComparison.Ordinal)
+                    ? "/v2/" + prefix + absolute.PathAndQuery[4..]
+                    : absolute.PathAndQuery;
+                headers.Location = $"{httpContext.Request.Scheme}://{httpContext.Request.Host}{pathAndQuery}";
             }
+        }
+
+        if (bodied && proxyResponse is { } answer && (int)answer.StatusCode >= 400)
+        {
+            await ErrorAnswer.WriteAsync(httpContext, answer, cancellationToken).ConfigureAwait(false);
+            return false;
         }
 
         return copyBody;

@@ -14,6 +14,7 @@ internal static class OciError
         context.Response.ContentType = "application/json";
         context.Response.Headers["Docker-Distribution-API-Version"] = "registry/2.0";
         var body = JsonSerializer.SerializeToUtf8Bytes(new { errors = new[] { new { code = code.Code, message = code.Description, detail } } });
+        context.Response.ContentLength = body.Length;
         return context.Request.Method == HttpMethods.Head ? Task.CompletedTask : context.Response.Body.WriteAsync(body).AsTask();
     }
 }

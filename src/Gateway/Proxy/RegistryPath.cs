@@ -54,6 +54,27 @@ public sealed partial record RegistryPath(RegistryRoute Route, string? Repositor
         return parsed;
     }
 
+    /// <summary>
+    /// Whether the request target as the client sent it, before the server removed dot segments,
+    /// has a <c>.</c> or <c>..</c> segment, plain or percent-encoded (<c>%2e</c>, <c>%2E</c>): the
+    /// path the parser sees would then name another repository than the one the client wrote.
+    /// </summary>
+    public static bool HasDotSegment(string rawTarget)
+    {
+        var query = rawTarget.IndexOf('?', StringComparison.Ordinal);
+        var path = query < 0 ? rawTarget : rawTarget[..query];
+        foreach (var segment in path.Split('/'))
+        {
+            var plain = segment.Replace("%2e", ".", StringComparison.OrdinalIgnoreCase);
+            if (plain is "." or "..")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static RegistryPath? Parse(string path, out string? error)
     {
         error = null;

@@ -23,8 +23,9 @@ namespace SyncGateway.Gateway.Proxy;
 internal sealed partial class RegistryProxy(
     LiveConfiguration live,
     ContentChecks checks,
-    GatewayAuth auth,
+    SourceRouter router,
     UpstreamForwarder forwarder,
+    BlobFills fills,
     IReplicationEvents events,
     TimeProvider time,
     ILogger<RegistryProxy> logger)
@@ -35,8 +36,11 @@ internal sealed partial class RegistryProxy(
     // queue it once. (A push does say something, and is never coalesced here.)
     private static readonly TimeSpan ReadMissMemory = TimeSpan.FromSeconds(30);
     private readonly TtlCache<string, bool> _readMisses = new(time);
-    private readonly string _source = live.Gateway.Source!;
-    private readonly string? _mirror = live.Gateway.Mirror;
+
+    // The manifest last read through the gateway for each repository: a blob the mirror lacks
+    // belongs, most likely, to the image a client is pulling right now.
+    private static readonly TimeSpan PullMemory = TimeSpan.FromMinutes(10);
+    private readonly TtlCache<string, string> _lastManifest = new(time);
 
     public async Task HandleAsync(HttpContext context, string? rest)
     {
@@ -47,7 +51,23 @@ internal sealed partial class RegistryProxy(
 
     private async Task HandleAsync(HttpContext context, string? rest, ConfigurationGeneration generation)
     {
-        var path = RegistryPath.Parse(rest ?? string.Empty, out var code, out var error);
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? string.Empty;
+        if (RegistryPath.HasDotSegment(raw))
+        {
+            GatewayMetrics.Count(Backend.Gateway, context.Request.Method, 400);
+            await OciError.WriteAsync(context, RegistryErrorCode.NameInvalid, "a path segment is '.' or '..' (plain or percent-encoded): the path must name the repository as it is", HttpStatusCode.BadRequest).ConfigureAwait(false);
+            return;
+        }
+
+        var up = router.Select(context.Request, rest ?? string.Empty, out var routed, out var unrouted);
+        if (up is null)
+        {
+            GatewayMetrics.Count(Backend.Gateway, context.Request.Method, 404);
+            await OciError.WriteAsync(context, RegistryErrorCode.NameUnknown, unrouted!, HttpStatusCode.NotFound).ConfigureAwait(false);
+            return;
+        }
+
+        var path = RegistryPath.Parse(routed, out var code, out var error);
         if (path is null)
         {
             var status = code == RegistryErrorCode.Unsupported ? HttpStatusCode.NotFound : HttpStatusCode.BadRequest;
@@ -56,7 +76,7 @@ internal sealed partial class RegistryProxy(
             return;
         }
 
-        if (!auth.Admits(context))
+        if (!up.Auth.Admits(context))
         {
             GatewayMetrics.Count(Backend.Gateway, context.Request.Method, 401);
             await GatewayAuth.ChallengeAsync(context).ConfigureAwait(false);
@@ -68,9 +88,9 @@ internal sealed partial class RegistryProxy(
         {
             // Passthrough: the source's own answer (its challenge). When the source is down, or the
             // gateway is the one that authenticates, the gateway answers: reads can still be served.
-            if (auth.Mode == GatewayAuthMode.Passthrough)
+            if (up.Auth.Mode == GatewayAuthMode.Passthrough)
             {
-                var source = generation.Registries.Get(_source, string.Empty);
+                var source = generation.Registries.Get(up.Source, string.Empty);
                 await forwarder.ForwardAsync(context, Backend.Source, source, string.Empty, UpstreamCredentials.Client, string.Empty, VersionCheckAsync).ConfigureAwait(false);
             }
             else
@@ -84,13 +104,19 @@ internal sealed partial class RegistryProxy(
         var isRead = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
         if (isRead && path.Route is RegistryRoute.Manifest or RegistryRoute.Blob)
         {
-            await ReadAsync(context, path, generation).ConfigureAwait(false);
+            await ReadAsync(context, path, generation, up).ConfigureAwait(false);
+            return;
+        }
+
+        if (isRead && path.Route == RegistryRoute.Tags)
+        {
+            await TagsAsync(context, path, generation, up).ConfigureAwait(false);
             return;
         }
 
         if (path.Route == RegistryRoute.Manifest && HttpMethods.IsPut(method))
         {
-            await PushManifestAsync(context, path, generation).ConfigureAwait(false);
+            await PushManifestAsync(context, path, generation, up).ConfigureAwait(false);
             return;
         }
 
@@ -100,7 +126,7 @@ internal sealed partial class RegistryProxy(
             context.Features.Get<IHttpMaxRequestBodySizeFeature>()!.MaxRequestBodySize = null;
         }
 
-        await ToSourceAsync(context, path, generation).ConfigureAwait(false);
+        await ToSourceAsync(context, path, generation, up).ConfigureAwait(false);
     }
 
     private static async Task VersionCheckAsync(HttpContext context)
@@ -113,22 +139,27 @@ internal sealed partial class RegistryProxy(
         await context.Response.WriteAsync("{}").ConfigureAwait(false);
     }
 
-    private async Task ReadAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation)
+    private async Task ReadAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation, GatewayUpstream up)
     {
         var repository = path.Repository!;
-        var mirrorRepository = generation.Mirrors.Find(repository);
-        if (mirrorRepository is null || _mirror is null)
+        var mirrorRepository = generation.MirrorsOf(up.Source).Find(repository);
+        if (mirrorRepository is null || up.Mirror is null)
         {
-            await ToSourceAsync(context, path, generation).ConfigureAwait(false);
+            await ToSourceAsync(context, path, generation, up).ConfigureAwait(false);
             return;
         }
 
-        var source = generation.Registries.Get(_source, repository);
-        var mirror = generation.Registries.Get(_mirror, mirrorRepository);
-        var answer = await checks.AtSourceAsync(context, source, path, auth.SourceCredentials).ConfigureAwait(false);
+        var source = generation.Registries.Get(up.Source, repository);
+        var mirror = generation.Registries.Get(up.Mirror, mirrorRepository);
+        if (path.Route == RegistryRoute.Manifest && HttpMethods.IsGet(context.Request.Method))
+        {
+            _lastManifest.Set($"{up.Source}/{repository}", path.IsByDigest ? $"@{path.Reference}" : $":{path.Reference}", PullMemory);
+        }
+
+        var answer = await checks.AtSourceAsync(context, source, path, up.Auth.SourceCredentials).ConfigureAwait(false);
         if (answer.Unreachable)
         {
-            await StaleAsync(context, path, generation, mirror, mirrorRepository).ConfigureAwait(false);
+            await StaleAsync(context, path, generation, up, mirror, mirrorRepository).ConfigureAwait(false);
             return;
         }
 
@@ -136,14 +167,14 @@ internal sealed partial class RegistryProxy(
         {
             // A HEAD carries no content: the source's answer to the same HEAD is the answer, and
             // the source is not asked twice. (The mirror answers a HEAD only while the source is down.)
-            Answer(context, answer);
+            Answer(context, answer, up);
             return;
         }
 
         if (!answer.Allowed || answer.Digest is not { } digest)
         {
             // The source's own answer (401, 403, 404) is the one the client gets.
-            await ToSourceAsync(context, path, generation).ConfigureAwait(false);
+            await ToSourceAsync(context, path, generation, up).ConfigureAwait(false);
             return;
         }
 
@@ -154,19 +185,80 @@ internal sealed partial class RegistryProxy(
             return;
         }
 
-        if (path.Route == RegistryRoute.Manifest && !path.IsByDigest)
+        if (path.Route == RegistryRoute.Manifest)
         {
-            var image = ImageReference.Create(_source, repository, path.Reference);
-            if (_readMisses.TryAdd(image.ToString(), true, ReadMissMemory))
+            // A pinned pull (by digest) fills the mirror as a pull by tag does.
+            await QueueMissAsync(path.IsByDigest ? ImageReference.Create(up.Source, repository, digest: digest) : ImageReference.Create(up.Source, repository, path.Reference)).ConfigureAwait(false);
+            await ToSourceAsync(context, path, generation, up).ConfigureAwait(false);
+            return;
+        }
+
+        await QueueBlobMissAsync(up, source, repository).ConfigureAwait(false);
+        if (context.Request.Headers.Range.Count == 0 && ContentLength(answer) is { } size)
+        {
+            var blob = new Descriptor { MediaType = "application/octet-stream", Digest = digest, Size = size };
+            var outcome = await fills.ServeAsync(context, source, repository, mirror, up.Mirror, mirrorRepository, blob).ConfigureAwait(false);
+            if (outcome == FillOutcome.Served)
             {
-                await QueueAsync(image, "read_miss").ConfigureAwait(false);
+                GatewayMetrics.Count(Backend.Source, context.Request.Method, context.Response.StatusCode);
+                return;
+            }
+
+            if (outcome == FillOutcome.AtMirror)
+            {
+                await forwarder.ForwardAsync(context, Backend.Mirror, mirror, path.UpstreamPath(mirrorRepository), UpstreamCredentials.Service, RegistryScopes.Pull(mirrorRepository)).ConfigureAwait(false);
+                return;
             }
         }
 
-        await ToSourceAsync(context, path, generation).ConfigureAwait(false);
+        await ToSourceAsync(context, path, generation, up).ConfigureAwait(false);
     }
 
-    private void Answer(HttpContext context, SourceAnswer answer)
+    private static long? ContentLength(SourceAnswer answer) =>
+        answer.Headers.FirstOrDefault(h => h.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)).Value?.FirstOrDefault() is { } text
+        && long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length) ? length : null;
+
+    private async Task QueueMissAsync(ImageReference image)
+    {
+        if (_readMisses.TryAdd(image.ToString(), true, ReadMissMemory))
+        {
+            await QueueAsync(image, "read_miss").ConfigureAwait(false);
+        }
+    }
+
+    // A blob the mirror lacks queues the image it belongs to: the one whose manifest was read
+    // through the gateway last, else every tag of the repository (which the rules then filter).
+    private async Task QueueBlobMissAsync(GatewayUpstream up, RegistryClient source, string repository)
+    {
+        if (_lastManifest.TryGet($"{up.Source}/{repository}", out var reference))
+        {
+            await QueueMissAsync(ImageReference.Parse($"{up.Source}/{repository}{reference}")).ConfigureAwait(false);
+            return;
+        }
+
+        if (!_readMisses.TryAdd($"{up.Source}/{repository}:*", true, ReadMissMemory))
+        {
+            return;
+        }
+
+        IReadOnlyList<string> tags;
+        try
+        {
+            tags = await source.Tags.ListAsync(repository, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RegistryException or HttpRequestException or OperationCanceledException)
+        {
+            Log.TagsUnlisted(logger, repository, ex.Message);
+            return;
+        }
+
+        foreach (var tag in tags)
+        {
+            await QueueMissAsync(ImageReference.Create(up.Source, repository, tag)).ConfigureAwait(false);
+        }
+    }
+
+    private static void Answer(HttpContext context, SourceAnswer answer, GatewayUpstream up)
     {
         context.Response.StatusCode = (int)answer.Status!.Value;
         foreach (var (name, values) in answer.Headers)
@@ -175,7 +267,7 @@ internal sealed partial class RegistryProxy(
             {
                 context.Response.ContentLength = length;
             }
-            else if (!(auth.SourceCredentials == UpstreamCredentials.Service && name.Equals("WWW-Authenticate", StringComparison.OrdinalIgnoreCase)))
+            else if (!(up.Auth.SourceCredentials == UpstreamCredentials.Service && name.Equals("WWW-Authenticate", StringComparison.OrdinalIgnoreCase)))
             {
                 context.Response.Headers[name] = values;
             }
@@ -185,14 +277,14 @@ internal sealed partial class RegistryProxy(
         GatewayMetrics.Count(Backend.Source, context.Request.Method, context.Response.StatusCode);
     }
 
-    private async Task StaleAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation, RegistryClient mirror, string mirrorRepository)
+    private async Task StaleAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation, GatewayUpstream up, RegistryClient mirror, string mirrorRepository)
     {
         var present = path.Digest is { } digest
             ? await checks.AtMirrorAsync(mirror, mirrorRepository, path.Route, digest, context.RequestAborted).ConfigureAwait(false)
             : await ContentChecks.TagAtMirrorAsync(mirror, mirrorRepository, path.Reference!, context.RequestAborted).ConfigureAwait(false);
         if (!present)
         {
-            await ToSourceAsync(context, path, generation).ConfigureAwait(false);
+            await ToSourceAsync(context, path, generation, up).ConfigureAwait(false);
             return;
         }
 
@@ -203,7 +295,33 @@ internal sealed partial class RegistryProxy(
         await forwarder.ForwardAsync(context, Backend.Mirror, mirror, path.UpstreamPath(mirrorRepository), UpstreamCredentials.Service, RegistryScopes.Pull(mirrorRepository)).ConfigureAwait(false);
     }
 
-    private async Task PushManifestAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation)
+    // Tag lists come from the source; a mirrored repository's from the mirror while the source is down.
+    private async Task TagsAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation, GatewayUpstream up)
+    {
+        var repository = path.Repository!;
+        if (generation.MirrorsOf(up.Source).Find(repository) is not { } mirrorRepository || up.Mirror is null)
+        {
+            await ToSourceAsync(context, path, generation, up).ConfigureAwait(false);
+            return;
+        }
+
+        var mirror = generation.Registries.Get(up.Mirror, mirrorRepository);
+        await ToSourceAsync(context, path, generation, up, async ctx =>
+        {
+            if (await MirrorTags.TryWriteAsync(ctx, mirror, mirrorRepository, repository).ConfigureAwait(false))
+            {
+                GatewayMetrics.StaleReads.Inc();
+                GatewayMetrics.Count(Backend.Mirror, ctx.Request.Method, ctx.Response.StatusCode);
+                Log.ServingStale(logger, repository);
+                return;
+            }
+
+            ctx.Response.Headers[BackendNames.Header] = Backend.Source.Name();
+            await OciError.WriteAsync(ctx, RegistryErrorCode.Unavailable, "the source registry could not be reached, and the mirror has no tag list for this repository", HttpStatusCode.BadGateway).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
+    private async Task PushManifestAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation, GatewayUpstream up)
     {
         if (context.Request.ContentLength > MaxManifestBody)
         {
@@ -213,21 +331,21 @@ internal sealed partial class RegistryProxy(
         }
 
         context.Features.Get<IHttpMaxRequestBodySizeFeature>()!.MaxRequestBodySize = MaxManifestBody;
-        await ToSourceAsync(context, path, generation).ConfigureAwait(false);
+        await ToSourceAsync(context, path, generation, up).ConfigureAwait(false);
         if (context.Response.StatusCode == StatusCodes.Status201Created && !path.IsByDigest)
         {
-            await QueueAsync(ImageReference.Create(_source, path.Repository!, path.Reference), "push").ConfigureAwait(false);
+            await QueueAsync(ImageReference.Create(up.Source, path.Repository!, path.Reference), "push").ConfigureAwait(false);
         }
     }
 
-    private Task ToSourceAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation)
+    private Task ToSourceAsync(HttpContext context, RegistryPath path, ConfigurationGeneration generation, GatewayUpstream up, Func<HttpContext, Task>? unreachable = null)
     {
         var repository = path.Repository;
-        var source = generation.Registries.Get(_source, repository ?? string.Empty);
+        var source = generation.Registries.Get(up.Source, repository ?? string.Empty);
         var scope = repository is null ? RegistryScopes.Catalog
             : HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) ? RegistryScopes.Pull(repository)
             : RegistryScopes.Push(repository);
-        return forwarder.ForwardAsync(context, Backend.Source, source, path.UpstreamPath(repository ?? string.Empty), auth.SourceCredentials, scope);
+        return forwarder.ForwardAsync(context, Backend.Source, source, path.UpstreamPath(repository ?? string.Empty), up.Auth.SourceCredentials, scope, unreachable, up.Prefix);
     }
 
     private async Task QueueAsync(ImageReference image, string cause)
@@ -247,5 +365,8 @@ internal sealed partial class RegistryProxy(
 
         [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "The source cannot be reached; serving {Repository} from the mirror")]
         public static partial void ServingStale(ILogger logger, string repository);
+
+        [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "A blob of {Repository} is not at the mirror, and the repository's tags could not be listed to queue it: {Reason}")]
+        public static partial void TagsUnlisted(ILogger logger, string repository, string reason);
     }
 }

@@ -17,16 +17,19 @@ internal sealed class UpstreamForwarder(IHttpForwarder forwarder)
     private static readonly ForwarderRequestConfig RequestConfig = new() { ActivityTimeout = TimeSpan.FromMinutes(5) };
 
     /// <summary>
-    /// Forwards the request. When the upstream cannot be reached and <paramref name="unreachable"/>
-    /// is given, it answers instead; otherwise the client gets a 502 with an OCI error body.
+    /// Forwards the request. When the upstream cannot be reached (or answers that it is failing:
+    /// 500, 502, 503, 504) and <paramref name="unreachable"/> is given, it answers instead; otherwise
+    /// the client gets a 502 with an OCI error body.
     /// </summary>
-    public async Task ForwardAsync(HttpContext context, Backend backend, RegistryClient upstream, string upstreamPath, UpstreamCredentials credentials, string scope, Func<HttpContext, Task>? unreachable = null)
+    /// <remarks><paramref name="prefix"/> is the path prefix that routed the request to this source; the upload locations it gives keep it.</remarks>
+    public async Task ForwardAsync(HttpContext context, Backend backend, RegistryClient upstream, string upstreamPath, UpstreamCredentials credentials, string scope, Func<HttpContext, Task>? unreachable = null, string prefix = "")
     {
         var baseUri = upstream.BaseUri;
-        var transformer = new GatewayTransformer(backend, baseUri, upstreamPath, credentials, scope);
+        var transformer = new GatewayTransformer(backend, baseUri, upstreamPath, credentials, scope, fallback: unreachable is not null, prefix);
         var error = await forwarder.SendAsync(context, baseUri.GetLeftPart(UriPartial.Authority), upstream.Forwarding, RequestConfig, transformer).ConfigureAwait(false);
-        if (error != ForwarderError.None && !context.Response.HasStarted && unreachable is not null && error is ForwarderError.Request or ForwarderError.RequestTimedOut)
+        if (unreachable is not null && !context.Response.HasStarted && (transformer.UpstreamFailed || error is ForwarderError.Request or ForwarderError.RequestTimedOut))
         {
+            context.Response.Clear();
             await unreachable(context).ConfigureAwait(false);
             return;
         }

@@ -55,7 +55,7 @@ internal sealed partial class RemoteReplicationEvents(string replicator, int sha
                 new
                 {
                     action = "push",
-                    target = new { repository = image.Repository, tag = image.Tag },
+                    target = new { repository = image.Repository, tag = image.Tag, digest = image.Digest?.ToString() },
                     request = new { host = image.Registry },
                     source = new { addr = ReplicaAddress, instanceID = cause },
                 },

@@ -34,7 +34,7 @@ internal static class StatusEndpoints
             var upstreams = await ProbeAsync(configuration, registries, context.RequestAborted).ConfigureAwait(false);
             var ready = recordsOpen && upstreams.Values.Any(up => up);
             return Results.Json(
-                new { ready, records = recordsOpen, upstreams = upstreams.ToDictionary(u => u.Key.Role, u => u.Value) },
+                new { ready, records = recordsOpen, upstreams = upstreams.GroupBy(u => u.Key.Role).ToDictionary(g => g.Key, g => g.Any(u => u.Value)) },
                 statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
         app.MapGet("/api/status", async (HttpContext context, LiveConfiguration live) =>
@@ -83,11 +83,10 @@ internal static class StatusEndpoints
     private static async Task<Dictionary<(string Role, string Host), bool>> ProbeAsync(SyncConfiguration configuration, RegistryClientPool registries, CancellationToken cancellationToken)
     {
         var gateway = configuration.Gateway!;
-        var targets = new List<(string Role, string Host)> { ("source", gateway.Source!) };
-        if (gateway.Mirror is { } mirror)
-        {
-            targets.Add(("mirror", mirror));
-        }
+        var targets = gateway.Sources.Select(s => (Role: "source", Host: s.Source))
+            .Concat(gateway.Sources.Where(s => s.Mirror is not null).Select(s => (Role: "mirror", Host: s.Mirror!)))
+            .Distinct()
+            .ToList();
 
         var answers = await Task.WhenAll(targets.Select(async target =>
         {

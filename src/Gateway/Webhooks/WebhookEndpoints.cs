@@ -122,6 +122,11 @@ internal static partial class WebhookEndpoints
             {
                 yield return new WebhookEvent(image, CauseOf(item), FromReplica(item));
             }
+            else if (CauseOf(item) == "read_miss" && Pinned(registry, Text(target, "repository"), Text(target, "digest")) is { } pinned)
+            {
+                // A gateway replica's pinned pull that missed the mirror: copied by digest.
+                yield return new WebhookEvent(pinned, "read_miss", FromReplica(item));
+            }
         }
     }
 
@@ -164,6 +169,11 @@ internal static partial class WebhookEndpoints
         registry is null || repository is null || tag is null || !ImageReference.IsValidRepository(repository) || !ImageReference.IsValidTag(tag)
             ? null
             : ImageReference.TryParse($"{registry}/{repository}:{tag}", out var image, out _) ? image : null;
+
+    private static ImageReference? Pinned(string? registry, string? repository, string? digest) =>
+        registry is null || repository is null || !ImageReference.IsValidRepository(repository) || !Digest.TryParse(digest, out var parsed)
+            ? null
+            : ImageReference.Create(registry, repository, digest: parsed);
 
     private static string? Text(JsonElement element, string property) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

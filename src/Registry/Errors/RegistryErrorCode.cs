@@ -20,6 +20,7 @@ public sealed record RegistryErrorCode(string Code, HttpStatusCode Status, bool 
     public static readonly RegistryErrorCode NameInvalid = new("NAME_INVALID", HttpStatusCode.BadRequest, false, "invalid repository name");
     public static readonly RegistryErrorCode NameUnknown = new("NAME_UNKNOWN", HttpStatusCode.NotFound, false, "repository name not known to registry");
     public static readonly RegistryErrorCode PaginationNumberInvalid = new("PAGINATION_NUMBER_INVALID", HttpStatusCode.BadRequest, false, "invalid number of results requested");
+    public static readonly RegistryErrorCode RangeInvalid = new("RANGE_INVALID", HttpStatusCode.RequestedRangeNotSatisfiable, false, "invalid content range");
     public static readonly RegistryErrorCode SizeInvalid = new("SIZE_INVALID", HttpStatusCode.BadRequest, false, "provided length did not match content length");
     public static readonly RegistryErrorCode Unauthorized = new("UNAUTHORIZED", HttpStatusCode.Unauthorized, false, "authentication required");
     public static readonly RegistryErrorCode Denied = new("DENIED", HttpStatusCode.Forbidden, false, "requested access to the resource is denied");
@@ -30,7 +31,7 @@ public sealed record RegistryErrorCode(string Code, HttpStatusCode Status, bool 
     private static readonly FrozenDictionary<string, RegistryErrorCode> ByCode = new[]
     {
         BlobUnknown, BlobUploadInvalid, BlobUploadUnknown, DigestInvalid, ManifestBlobUnknown, ManifestInvalid,
-        ManifestUnknown, NameInvalid, NameUnknown, PaginationNumberInvalid, SizeInvalid, Unauthorized, Denied, Unsupported, TooManyRequests, Unavailable,
+        ManifestUnknown, NameInvalid, NameUnknown, PaginationNumberInvalid, RangeInvalid, SizeInvalid, Unauthorized, Denied, Unsupported, TooManyRequests, Unavailable,
     }.ToFrozenDictionary(code => code.Code, StringComparer.Ordinal);
 
     public static RegistryErrorCode? Find(string? code) =>

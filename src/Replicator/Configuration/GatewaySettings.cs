@@ -21,4 +21,20 @@ public sealed record GatewaySettings
 
     /// <summary>For <c>serve --role gateway</c>: the replicator's address, where pushes are sent as events.</summary>
     public string? Replicator { get; init; }
+
+    /// <summary>
+    /// Every registry the gateway fronts: <c>gateway.sources</c>, or the one of
+    /// <c>gateway.source</c>. <see cref="Source"/>, <see cref="Mirror"/>, <see cref="Auth"/> and
+    /// <see cref="Htpasswd"/> are those of the first.
+    /// </summary>
+    public IReadOnlyList<GatewaySource> Sources { get; init; } = [];
+
+    public bool Equals(GatewaySettings? other) =>
+        other is not null
+        && Listen == other.Listen && Source == other.Source && Mirror == other.Mirror && Auth == other.Auth
+        && Htpasswd == other.Htpasswd && TlsCertificate == other.TlsCertificate && TlsKey == other.TlsKey
+        && WebhookSecret == other.WebhookSecret && Replicator == other.Replicator
+        && Sources.SequenceEqual(other.Sources);
+
+    public override int GetHashCode() => HashCode.Combine(Listen, Source, Mirror, Auth, Sources.Count);
 }

@@ -25,10 +25,9 @@ namespace SyncGateway.Replicator.Copying;
 /// per process, so that holds for every caller at once, and <paramref name="transfers"/> bounds the
 /// streams of all of them.
 /// </summary>
-internal sealed class BlobCopier(RecordStore? records, TransferGate transfers, Retrier retry, TimeProvider time, ILogger logger)
+internal sealed class BlobCopier(RecordStore? records, TransferGate transfers, BlobTransfers inflight, Retrier retry, TimeProvider time, ILogger logger)
 {
     private const int MaxWaits = 8;
-    private readonly ConcurrentDictionary<(string Registry, Digest Digest), Task> _inflight = new();
 
     // How many images in flight need each blob: a stream of a blob many need gets a slot first.
     private readonly ConcurrentDictionary<Digest, int> _demand = new();
@@ -45,11 +44,11 @@ internal sealed class BlobCopier(RecordStore? records, TransferGate transfers, R
 
     public async Task EnsureAsync(RunContext run, RegistryClient source, ImageReference sourceRepository, RegistryClient destination, ImageReference destinationRepository, Descriptor blob, CancellationToken cancellationToken, string? hint = null)
     {
-        var key = (destinationRepository.Registry, blob.Digest);
+        var registry = destinationRepository.Registry;
         for (var wait = 0; ; wait++)
         {
             var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var leader = _inflight.GetOrAdd(key, mine.Task);
+            var leader = inflight.Lead(registry, blob.Digest, mine.Task);
             if (leader != mine.Task && wait < MaxWaits)
             {
                 // Another image is sending this blob to this registry: wait, then mount or skip it.
@@ -66,7 +65,7 @@ internal sealed class BlobCopier(RecordStore? records, TransferGate transfers, R
             {
                 if (leader == mine.Task)
                 {
-                    _inflight.TryRemove(KeyValuePair.Create(key, mine.Task));
+                    inflight.Release(registry, blob.Digest, mine.Task);
                 }
 
                 // Waiters only need to know the attempt is over; they ask the registry themselves.
@@ -146,7 +145,7 @@ internal sealed class BlobCopier(RecordStore? records, TransferGate transfers, R
 
             firstOnRegistry.Add(target.Repository.Registry, i);
             var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (_inflight.TryAdd((target.Repository.Registry, blob.Digest), mine.Task))
+            if (inflight.Lead(target.Repository.Registry, blob.Digest, mine.Task) == mine.Task)
             {
                 leaders.Add((i, mine));
             }
@@ -172,7 +171,7 @@ internal sealed class BlobCopier(RecordStore? records, TransferGate transfers, R
         return outcomes;
     }
 
-    private async Task FinishAsync(Task outcome, (string, Digest) key, TaskCompletionSource mine)
+    private async Task FinishAsync(Task outcome, (string Registry, Digest Digest) key, TaskCompletionSource mine)
     {
         try
         {
@@ -180,7 +179,7 @@ internal sealed class BlobCopier(RecordStore? records, TransferGate transfers, R
         }
         finally
         {
-            _inflight.TryRemove(KeyValuePair.Create(key, mine.Task));
+            inflight.Release(key.Registry, key.Digest, mine.Task);
             mine.SetResult();
         }
     }

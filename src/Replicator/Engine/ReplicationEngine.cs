@@ -43,12 +43,15 @@ public sealed class ReplicationEngine : IDisposable
         _transfers = new TransferGate(options.Concurrency);
         _retry = new Retrier(RetryPolicy.Create(options.Retries, options.RetryDelay, time, _logger));
         _planner = new Planner(_retry, _logger, options.Shard);
-        var blobs = new BlobCopier(records, _transfers, _retry, time, _logger);
+        var blobs = new BlobCopier(records, _transfers, Transfers, _retry, time, _logger);
         _copier = new ImageCopier(blobs, records, _retry, new CopyOptions(options.Force, options.Platforms), _logger);
         _referrers = new ReferrerCopier(blobs, _retry, _logger);
     }
 
     public SyncOptions Options { get; }
+
+    /// <summary>The blobs being sent to each destination registry now, which the gateway's fills on read share.</summary>
+    public BlobTransfers Transfers { get; } = new();
 
     /// <summary>The records every copy reads and writes; null for a run without records.</summary>
     public RecordStore? Records { get; }

@@ -53,29 +53,31 @@ public static class RuleTasks
     /// destination repository (in sync costs two HEADs), then what refers to it. None when the rule
     /// does not take referrers.
     /// </summary>
-    public static IEnumerable<SyncTask> TasksForSubject(SyncRule rule, Digest subject)
-    {
-        if (!rule.Referrers)
-        {
-            yield break;
-        }
+    public static IEnumerable<SyncTask> TasksForSubject(SyncRule rule, Digest subject) =>
+        rule.Referrers ? TasksForDigest(rule, subject) : [];
 
-        foreach (var destination in rule.Destinations)
+    /// <summary>
+    /// The tasks that copy the content named <paramref name="digest"/> (untagged) to each destination
+    /// repository of the rule, and its referrers when the rule takes them.
+    /// </summary>
+    public static IEnumerable<SyncTask> TasksForDigest(SyncRule rule, Digest digest) =>
+        rule.Destinations.Select(destination => new SyncTask(rule.Key, rule.Source.WithDigest(digest), destination.Repository.WithDigest(digest))
         {
-            yield return new SyncTask(rule.Key, rule.Source.WithDigest(subject), destination.Repository.WithDigest(subject))
-            {
-                Overwrite = rule.Overwrite,
-                Platforms = rule.Platforms,
-                Referrers = true,
-                ArtifactTypes = rule.ArtifactTypes,
-            };
-        }
-    }
+            Overwrite = rule.Overwrite,
+            Platforms = rule.Platforms,
+            Referrers = rule.Referrers,
+            ArtifactTypes = rule.ArtifactTypes,
+        });
 
     /// <summary>
     /// The tasks every rule gives one tagged image of a source registry: a push, a webhook event, a
     /// read that missed. Pattern rules take it when the repository matches them.
     /// </summary>
+    /// <remarks>
+    /// An image named by digest (a pinned pull that missed the mirror) is copied by digest to each
+    /// destination repository of the rules that take its repository: tag filters say nothing
+    /// about content named without a tag, and nothing is tagged at the destination.
+    /// </remarks>
     public static IReadOnlyList<SyncTask> TasksForImage(SyncConfiguration configuration, ImageReference image)
     {
         if (image.Tag is null && image.Digest is null)
@@ -88,8 +90,8 @@ public static class RuleTasks
                 .Where(p => string.Equals(p.Registry, image.Registry, StringComparison.OrdinalIgnoreCase) && p.Takes(image.Repository))
                 .Select(p => p.Expand(image.Repository, out _))
                 .OfType<SyncRule>());
-        // An image by digest is a subject whose referrers are copied (a queued referrer event).
-        return rules.SelectMany(r => image.Tag is { } tag ? TasksFor(r, tag) : TasksForSubject(r, image.Digest!.Value)).DistinctBy(t => t.Destination.ToString()).ToList();
+        // By digest: a pinned pull that missed the mirror, or a referrer event for its subject.
+        return rules.SelectMany(r => image.Tag is { } tag ? TasksFor(r, tag) : TasksForDigest(r, image.Digest!.Value)).DistinctBy(t => t.Destination.ToString()).ToList();
     }
 
     /// <summary>

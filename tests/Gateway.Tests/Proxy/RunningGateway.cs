@@ -95,6 +95,30 @@ internal sealed class RunningGateway : IAsyncDisposable
               mirror: {mirror}
               auth: {auth}{tlsSection}{(replicator is null ? string.Empty : $"\n  replicator: {replicator}")}
             """);
+        return await LaunchAsync(config, logFormat, role, arguments);
+    }
+
+    /// <summary>
+    /// Starts serving a configuration written by <paramref name="config"/> (given the port to listen
+    /// on), for setups the standard one does not cover (several sources).
+    /// </summary>
+    public static async Task<RunningGateway> StartWithConfigAsync(Workspace workspace, Func<int, string> config)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var gateway = new RunningGateway();
+            try
+            {
+                return await gateway.LaunchAsync(workspace.Write("gateway.yaml", config(gateway.Port)), "text", "all", []);
+            }
+            catch (InvalidOperationException ex) when (attempt < 5 && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+            }
+        }
+    }
+
+    private async Task<RunningGateway> LaunchAsync(string config, string logFormat, string role, string[] arguments)
+    {
         ConfigPath = config;
         var console = new CliConsole(TextWriter.Null, TextWriter.Synchronized(_log), IsTerminal: false);
         _run = SyncGatewayCli.InvokeAsync(["serve", "--config", config, "--log-format", logFormat, "--role", role, .. arguments], console, _stop.Token);

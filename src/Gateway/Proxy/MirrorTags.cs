@@ -1,0 +1,78 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using SyncGateway.Gateway.Metrics;
+using SyncGateway.Registry.Client;
+using SyncGateway.Registry.Transport;
+
+namespace SyncGateway.Gateway.Proxy;
+
+/// <summary>
+/// A repository's tag list read from the mirror, for when the source cannot be reached: the
+/// mirror repository's name in the body and in the pagination <c>Link</c> is replaced by the
+/// name the client asked for, so the answer reads as the source's would.
+/// </summary>
+internal static class MirrorTags
+{
+    private const int MaxBody = 4 * 1024 * 1024;
+
+    /// <summary>Writes the mirror's tag list as the answer; false (nothing written) when the mirror has none to give.</summary>
+    public static async Task<bool> TryWriteAsync(HttpContext context, RegistryClient mirror, string mirrorRepository, string repository)
+    {
+        var query = GatewayTransformer.UpstreamQuery(context.Request);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(mirror.BaseUri, $"{mirrorRepository}/tags/list{query}"));
+        request.UseServiceCredentials(RegistryScopes.Pull(mirrorRepository));
+        JsonNode? list;
+        HttpResponseMessage response;
+        try
+        {
+            response = await mirror.Forwarding.SendAsync(request, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode || response.Content.Headers.ContentLength > MaxBody)
+            {
+                return false;
+            }
+
+            try
+            {
+                list = JsonNode.Parse(await response.Content.ReadAsStringAsync(context.RequestAborted).ConfigureAwait(false));
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return false;
+            }
+
+            if (list is not JsonObject body)
+            {
+                return false;
+            }
+
+            body["name"] = repository;
+            if (response.Headers.TryGetValues("Link", out var links))
+            {
+                context.Response.Headers["Link"] = links
+                    .Select(l => l.Replace($"/v2/{mirrorRepository}/tags/list", $"/v2/{repository}/tags/list", StringComparison.Ordinal))
+                    .ToArray();
+            }
+
+            var bytes = System.Text.Encoding.UTF8.GetBytes(body.ToJsonString());
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength = bytes.Length;
+            context.Response.Headers["Docker-Distribution-API-Version"] = "registry/2.0";
+            context.Response.Headers[BackendNames.Header] = Backend.Mirror.Name();
+            if (!HttpMethods.IsHead(context.Request.Method))
+            {
+                await context.Response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+    }
+}
