@@ -184,7 +184,8 @@ public sealed class ReplicationEngine : IDisposable
                     {
                         var result = await VerifyAsync(task, run, stop.Token).ConfigureAwait(false);
                         Interlocked.Increment(ref counts[(int)result.Status]);
-                        if (keepInSync || result.Status != VerifyStatus.InSync)
+                        // An index a rule's platforms rewrote is in sync but worth naming (the digests differ on purpose).
+                        if (keepInSync || result.Status != VerifyStatus.InSync || result.RewrittenFrom is not null)
                         {
                             kept.Enqueue(result);
                         }
