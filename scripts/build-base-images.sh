@@ -22,7 +22,10 @@ else
   debootstrap --variant=minbase --include=ca-certificates,libssl3 bookworm "$root" "${DEBIAN_MIRROR:-http://deb.debian.org/debian}" >"$root.log" 2>&1 \
     || { tail -n 20 "$root.log" >&2; exit 1; }
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
-  tar -C "$root" -c . | "$docker" import --change 'CMD ["bash"]' - syncgateway-ci/bookworm >/dev/null
+  chmod 755 "$root"   # mktemp made it 0700: the image's / would be closed to a non-root user
+  tar -C "$root" -c . | "$docker" import \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'CMD ["bash"]' - syncgateway-ci/bookworm >/dev/null
   rm -rf "$root" "$root.log"
   trap - EXIT
   echo "syncgateway-ci/bookworm: made with debootstrap in $((SECONDS - start)) s"
@@ -42,8 +45,10 @@ else
   cp -a "$netcore" "$context/dotnet/shared/Microsoft.NETCore.App/"
   cat >"$context/Dockerfile" <<'DOCKERFILE'
 FROM syncgateway-ci/bookworm
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 COPY dotnet /usr/share/dotnet
-RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet && dotnet --list-runtimes
+# / open to every user even in a base imported before its mode was set
+RUN chmod 755 / && ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet && dotnet --list-runtimes
 ENV DOTNET_RUNNING_IN_CONTAINER=true
 DOCKERFILE
   start=$SECONDS

@@ -14,6 +14,7 @@ fi
 binary=$(command -v docker-registry) || { echo "docker-registry is not installed (apt-get install docker-registry)" >&2; exit 1; }
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+chmod 755 "$root"   # mktemp made it 0700
 mkdir -p "$root/bin" "$root/etc/docker/registry" "$root/var/lib/registry" "$root/tmp"
 chmod 1777 "$root/tmp"
 cp "$binary" "$root/bin/registry"

@@ -11,7 +11,7 @@ namespace SyncGateway.Testing;
 /// registry's port 5000 published on 127.0.0.1 only. Removed when disposed; containers still
 /// there when the test process exits are removed then.
 /// </summary>
-internal sealed class RegistryContainer : IAsyncDisposable
+public sealed class RegistryContainer : IAsyncDisposable
 {
     /// <summary>The image: Docker Hub's, or the one <c>scripts/build-registry-image.sh</c> makes from Debian's binary.</summary>
     public const string Image = "registry:2";
@@ -47,6 +47,8 @@ internal sealed class RegistryContainer : IAsyncDisposable
         var output = new LineSink();
         var container = new ContainerBuilder(Image)
             .WithBindMount(folder, folder)
+            // the image's VOLUME would otherwise leave an anonymous volume behind every container
+            .WithTmpfsMount("/var/lib/registry")
             .WithCommand(Path.Combine(folder, "config.yml"))
             .WithPortBinding(port, 5000)
             .WithCreateParameterModifier(parameters =>
