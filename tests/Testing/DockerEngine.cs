@@ -92,8 +92,9 @@ public static class DockerEngine
             var version = await client.System.GetVersionAsync(timeout.Token).ConfigureAwait(false);
             apiVersion = version.APIVersion;
         }
-        catch (Exception e) when (e is DockerApiException or HttpRequestException or IOException or OperationCanceledException or System.Net.Sockets.SocketException or TimeoutException)
+        catch (Exception e)
         {
+            // whatever the transport says (no socket, refused, timed out, not an engine): none answers
             return new Availability(false, $"no Docker engine answers at {Endpoint} ({e.GetBaseException().Message})");
         }
 
