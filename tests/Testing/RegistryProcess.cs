@@ -6,20 +6,30 @@ using System.Text;
 namespace SyncGateway.Testing;
 
 /// <summary>
-/// A real CNCF distribution registry (Debian's <c>docker-registry</c>, the <c>registry:2</c> code)
-/// running as a local process on a free loopback port with its own storage folder, optionally
-/// behind htpasswd basic auth or in token mode with a <see cref="TokenIssuer"/>. It fails loudly when the binary is missing: a test that needs a
-/// registry never passes without one.
+/// A real CNCF distribution registry on a free loopback port with its own storage folder,
+/// optionally behind htpasswd basic auth or in token mode with a <see cref="TokenIssuer"/>:
+/// <c>registry:2</c> started with Testcontainers wherever a Docker engine answers
+/// (<see cref="DockerEngine"/>), else Debian's <c>docker-registry</c> (the same code) as a local
+/// process. Both read the same configuration from the same folder. It fails loudly when neither
+/// can start: a test that needs a registry never passes without one.
 /// </summary>
 public sealed class RegistryProcess : IAsyncDisposable
 {
     public const string Binary = "docker-registry";
-    private readonly Process _process;
+    private readonly Process? _process;
+    private readonly RegistryContainer? _container;
     private readonly StringBuilder _output = new();
 
     private RegistryProcess(Process process, string folder, int port)
     {
         _process = process;
+        Folder = folder;
+        Port = port;
+    }
+
+    private RegistryProcess(RegistryContainer container, string folder, int port)
+    {
+        _container = container;
         Folder = folder;
         Port = port;
     }
@@ -31,21 +41,31 @@ public sealed class RegistryProcess : IAsyncDisposable
 
     public int Port { get; }
 
-    /// <summary>The registry's process id, for measuring what it costs.</summary>
-    public int ProcessId => _process.Id;
+    /// <summary>The registry's process id on this machine (a container's first process), for measuring what it costs.</summary>
+    public int ProcessId => _container?.ProcessId ?? _process!.Id;
 
     public string Folder { get; }
+
+    /// <summary>Whether the registry runs as a <c>registry:2</c> container (else as a process).</summary>
+    public bool IsContainer => _container is not null;
 
     public string Output
     {
         get
         {
+            if (_container is not null)
+            {
+                return _container.Output;
+            }
+
             lock (_output)
             {
                 return _output.ToString();
             }
         }
     }
+
+    private bool HasExited => _container?.HasExited ?? _process!.HasExited;
 
     /// <summary>
     /// Starts a registry on <paramref name="port"/>, or on a free port. A free port can be taken by
@@ -77,15 +97,21 @@ public sealed class RegistryProcess : IAsyncDisposable
     public static async Task<RegistryProcess> StartWithTokenAuthAsync(TokenIssuer issuer, string service, int? port = null)
     {
         var registry = await StartAsync(
-            _ => Task.FromResult($"""
-                auth:
-                  token:
-                    realm: {issuer.Realm}
-                    service: {service}
-                    issuer: {TokenIssuer.Name}
-                    rootcertbundle: {issuer.CertificateBundle}
+            folder =>
+            {
+                // in the registry's own folder, which a container sees at the same path
+                var bundle = Path.Combine(folder, "token-issuer.pem");
+                File.Copy(issuer.CertificateBundle, bundle);
+                return Task.FromResult($"""
+                    auth:
+                      token:
+                        realm: {issuer.Realm}
+                        service: {service}
+                        issuer: {TokenIssuer.Name}
+                        rootcertbundle: {bundle}
 
-                """),
+                    """);
+            },
             port,
             null).ConfigureAwait(false);
         try
@@ -121,8 +147,9 @@ public sealed class RegistryProcess : IAsyncDisposable
     /// <param name="catalogMaxEntries">The largest catalog page the registry serves (distribution's catalog.maxentries).</param>
     private static async Task<RegistryProcess> StartOnceAsync(Func<string, Task<string>> authSection, int? port, int? catalogMaxEntries)
     {
-        var binary = FindBinary()
-            ?? throw new InvalidOperationException($"The integration tests need the CNCF distribution registry: '{Binary}' is not on PATH. Install it with 'apt-get install docker-registry' (the .ci/run script does).");
+        var engine = await DockerEngine.AvailabilityAsync().ConfigureAwait(false);
+        var binary = engine.Answers ? null : FindBinary()
+            ?? throw new InvalidOperationException($"The integration tests need the CNCF distribution registry: {engine.Reason}, and '{Binary}' is not on PATH. Install it with 'apt-get install docker-registry' (the .ci/run script does).");
         var folder = Directory.CreateTempSubdirectory("syncgateway-registry-").FullName;
         var chosenPort = port ?? FreePort();
         var auth = await authSection(folder).ConfigureAwait(false);
@@ -145,12 +172,18 @@ public sealed class RegistryProcess : IAsyncDisposable
                 uploadpurging:
                   enabled: false
             http:
-              addr: 127.0.0.1:{chosenPort}
+              addr: {(binary is null ? ":5000" : $"127.0.0.1:{chosenPort}")}
             catalog:
               maxentries: {catalogMaxEntries ?? 1000}
             {auth}
             """).ConfigureAwait(false);
 
+        if (binary is null)
+        {
+            return await StartContainerAsync(folder, chosenPort).ConfigureAwait(false);
+        }
+
+        DockerEngine.Report($"process ({engine.Reason})");
         var info = new ProcessStartInfo(binary, ["serve", config])
         {
             RedirectStandardOutput = true,
@@ -184,10 +217,33 @@ public sealed class RegistryProcess : IAsyncDisposable
         File.Move(replacement, htpasswd, overwrite: true);
     }
 
-    /// <summary>Stops the process, keeping its storage, so it can be started again on the same port.</summary>
+    private static async Task<RegistryProcess> StartContainerAsync(string folder, int port)
+    {
+        RegistryContainer container;
+        try
+        {
+            container = await RegistryContainer.StartAsync(folder, port).ConfigureAwait(false);
+        }
+        catch
+        {
+            DeleteFolder(folder);
+            throw;
+        }
+
+        DockerEngine.Report($"container {RegistryContainer.Image}");
+        var registry = new RegistryProcess(container, folder, port);
+        await registry.WaitUntilReadyAsync().ConfigureAwait(false);
+        return registry;
+    }
+
+    /// <summary>Stops the registry, keeping its storage, so it can be started again on the same port.</summary>
     public async Task StopAsync()
     {
-        if (!_process.HasExited)
+        if (_container is not null)
+        {
+            await _container.StopAsync().ConfigureAwait(false);
+        }
+        else if (!_process!.HasExited)
         {
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync().ConfigureAwait(false);
@@ -196,15 +252,28 @@ public sealed class RegistryProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync().ConfigureAwait(false);
-        _process.Dispose();
+        if (_container is not null)
+        {
+            await _container.DisposeAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            await StopAsync().ConfigureAwait(false);
+            _process!.Dispose();
+        }
+
+        DeleteFolder(Folder);
+    }
+
+    private static void DeleteFolder(string folder)
+    {
         try
         {
-            Directory.Delete(Folder, recursive: true);
+            Directory.Delete(folder, recursive: true);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // a leftover temp folder is harmless
+            // a leftover temp folder is harmless (a container's files may belong to its root)
         }
     }
 
@@ -216,7 +285,7 @@ public sealed class RegistryProcess : IAsyncDisposable
         var expected = $"Bearer realm=\"{realm}\",service=\"{service}\"";
         if (response.StatusCode != HttpStatusCode.Unauthorized || !challenge.StartsWith(expected, StringComparison.Ordinal))
         {
-            throw new InvalidOperationException($"{Binary} on {Host} was started in token mode but answered an anonymous GET /v2/ with {(int)response.StatusCode} '{challenge}', not 401 '{expected}': {Output}");
+            throw new InvalidOperationException($"{What} on {Host} was started in token mode but answered an anonymous GET /v2/ with {(int)response.StatusCode} '{challenge}', not 401 '{expected}': {Output}");
         }
     }
 
@@ -225,14 +294,14 @@ public sealed class RegistryProcess : IAsyncDisposable
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         for (var attempt = 0; attempt < 100; attempt++)
         {
-            if (_process.HasExited)
+            if (HasExited)
             {
                 var output = Output;
-                var exitCode = _process.ExitCode;
+                var exitCode = _process?.ExitCode;
                 await DisposeAsync().ConfigureAwait(false);
                 throw output.Contains("address already in use", StringComparison.OrdinalIgnoreCase)
                     ? new PortTakenException(output)
-                    : new InvalidOperationException($"{Binary} exited with {exitCode}: {output}");
+                    : new InvalidOperationException($"{What} exited{(exitCode is null ? string.Empty : $" with {exitCode}")}: {output}");
             }
 
             try
@@ -255,8 +324,12 @@ public sealed class RegistryProcess : IAsyncDisposable
             await Task.Delay(100).ConfigureAwait(false);
         }
 
-        throw new InvalidOperationException($"{Binary} on {Host} did not answer within 10 s: {Output}");
+        var silent = new InvalidOperationException($"{What} on {Host} did not answer within 10 s: {Output}");
+        await DisposeAsync().ConfigureAwait(false);
+        throw silent;
     }
+
+    private string What => _container is null ? Binary : $"{RegistryContainer.Image} container";
 
     private void Append(string? line)
     {

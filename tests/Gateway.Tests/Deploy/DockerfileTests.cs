@@ -7,9 +7,9 @@ using SyncGateway.Testing;
 namespace SyncGateway.Gateway.Tests.Deploy;
 
 /// <summary>
-/// No Docker engine runs here, so the image is checked in its parts: the publish step the
-/// Dockerfile runs works and gives a runnable syncgateway, the runtime stage runs as a non-root
-/// user with the records on a volume, and its health check command answers.
+/// The Dockerfile in its parts, with no engine needed: the publish step it runs works and gives a
+/// runnable syncgateway, the runtime stage runs as a non-root user with the records on a volume,
+/// and its health check command answers. <see cref="ImageTests"/> builds and runs the image whole.
 /// </summary>
 public sealed partial class DockerfileTests
 {
