@@ -36,7 +36,7 @@ internal sealed class ReferrerCopier(BlobCopier blobs, Retrier retry, ILogger lo
         var source = run.Registries.Get(task.Source.Registry, task.Source.Repository);
         var destination = run.Registries.Get(task.Destination.Registry, task.Destination.Repository);
         var indexed = new List<Descriptor>();
-        foreach (var referrer in await FindAsync(run, source, task.Source, subject, cancellationToken).ConfigureAwait(false))
+        foreach (var referrer in await FindAsync(run, source, task.Source, subject, task.SourceReferrerTags, cancellationToken).ConfigureAwait(false))
         {
             Descriptor copied;
             try
@@ -67,15 +67,22 @@ internal sealed class ReferrerCopier(BlobCopier blobs, Retrier retry, ILogger lo
         }
     }
 
-    private async Task<List<Referrer>> FindAsync(RunContext run, RegistryClient source, ImageReference image, Digest subject, CancellationToken cancellationToken)
+    /// <summary>
+    /// The referrers of <paramref name="subject"/> at the source. Without the referrers API, a tag
+    /// is asked for only when it may exist: when the run listed the repository's tags
+    /// (<paramref name="knownTags"/>), only those among them.
+    /// </summary>
+    private async Task<List<Referrer>> FindAsync(RunContext run, RegistryClient source, ImageReference image, Digest subject, IReadOnlySet<string>? knownTags, CancellationToken cancellationToken)
     {
+        bool MayExist(string tag) => knownTags is null || knownTags.Contains(tag);
+
         var found = new List<Referrer>();
         if (await HasApiAsync(run, source, image, subject, cancellationToken).ConfigureAwait(false))
         {
             var listed = await retry.RunAsync(ct => source.Referrers.ListAsync(image.Repository, subject, ct), run.Stats, cancellationToken).ConfigureAwait(false) ?? [];
             found.AddRange(listed.Select(d => new Referrer(d, null, d.ArtifactType)));
         }
-        else
+        else if (MayExist(ReferrerTags.Fallback(subject)))
         {
             var fallback = await retry.RunAsync(ct => source.Manifests.HeadAsync(image.Repository, ReferrerTags.Fallback(subject), ct), run.Stats, cancellationToken).ConfigureAwait(false);
             if (fallback is not null)
@@ -88,6 +95,11 @@ internal sealed class ReferrerCopier(BlobCopier blobs, Retrier retry, ILogger lo
         foreach (var (suffix, artifactType) in ReferrerTags.Cosign)
         {
             var tag = $"{ReferrerTags.Fallback(subject)}.{suffix}";
+            if (!MayExist(tag))
+            {
+                continue;
+            }
+
             var head = await retry.RunAsync(ct => source.Manifests.HeadAsync(image.Repository, tag, ct), run.Stats, cancellationToken).ConfigureAwait(false);
             if (head is not null)
             {

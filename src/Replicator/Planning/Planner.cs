@@ -16,6 +16,8 @@ namespace SyncGateway.Replicator.Planning;
 /// </summary>
 internal sealed class Planner(Retrier retry, ILogger logger, Shard shard)
 {
+    private static readonly IReadOnlySet<string> NoReferrerTags = new HashSet<string>(StringComparer.Ordinal);
+
     private readonly Discovery _discovery = new(retry, logger);
 
     /// <summary>The whole plan at once (a dry run, <c>verify</c>).</summary>
@@ -151,14 +153,20 @@ internal sealed class Planner(Retrier retry, ILogger logger, Shard shard)
         }
 
         IReadOnlyList<string> tags;
+        IReadOnlySet<string>? referrerTags = null;
         if (rule.Tags.NeedsListing)
         {
             try
             {
                 var client = run.Registries.Get(rule.Source.Registry, rule.Source.Repository);
                 var listed = await retry.RunAsync(ct => client.Tags.ListAsync(rule.Source.Repository, ct), run.Stats, cancellationToken).ConfigureAwait(false);
-                // Signature, SBOM and attestation tags (sha256-HEX, .sig, .att, .sbom) follow their subject, not the tag selection.
-                tags = rule.Tags.Select(listed.Where(t => !ReferrerTags.IsReferrerTag(t)).ToList());
+
+                // Signature, SBOM and attestation tags (sha256-HEX, .sig, .att, .sbom) follow their
+                // subject, not the tag selection; the copies are told which exist, so that finding
+                // the referrers of an image that has none costs nothing.
+                var referrers = listed.Where(ReferrerTags.IsReferrerTag).ToHashSet(StringComparer.Ordinal);
+                referrerTags = referrers.Count == 0 ? NoReferrerTags : referrers;
+                tags = rule.Tags.Select(listed.Where(t => !referrerTags.Contains(t)).ToList());
             }
             // Whatever goes wrong with one rule's listing fails that rule alone.
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -180,7 +188,7 @@ internal sealed class Planner(Retrier retry, ILogger logger, Shard shard)
             tags = rule.Tags.ExactTags;
         }
 
-        tasks.AddRange(tags.SelectMany(tag => RuleTasks.TasksFor(rule, tag)));
+        tasks.AddRange(tags.SelectMany(tag => RuleTasks.TasksFor(rule, tag)).Select(t => referrerTags is null ? t : t with { SourceReferrerTags = referrerTags }));
         return (tasks, null);
     }
 }

@@ -21,5 +21,13 @@ public sealed record SyncTask(string Rule, ImageReference Source, ImageReference
     /// <summary>The rule's <c>artifactTypes</c>: only referrers of these types; empty = all.</summary>
     public IReadOnlyList<string> ArtifactTypes { get; init; } = [];
 
+    /// <summary>
+    /// The referrer tags (<c>sha256-HEX</c> and cosign's <c>.sig</c>, <c>.att</c>, <c>.sbom</c>) the
+    /// source repository had when this run listed its tags, so that an image with none costs no
+    /// request to find out; null when the tags were not listed (an event, exact tags): then each
+    /// is asked for.
+    /// </summary>
+    public IReadOnlySet<string>? SourceReferrerTags { get; init; }
+
     public override string ToString() => $"{Source} -> {Destination}";
 }

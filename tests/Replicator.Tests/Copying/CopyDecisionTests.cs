@@ -98,6 +98,26 @@ public sealed class CopyDecisionTests : IDisposable
     }
 
     [Fact]
+    public async Task AnImageInSync_WhoseRepositoryListedNoReferrerTags_CostsNoReferrerLookup_AndOnlyTheListedOnesAreAskedFor()
+    {
+        _destination.On("HEAD", "/v2/m/app/manifests/1", HttpStatusCode.OK, Digested(ManifestDigest));
+        _source.On("HEAD", "/v2/lib/app/manifests/1", HttpStatusCode.OK, Digested(ManifestDigest));
+        _source.On("GET", "/v2/lib/app/referrers/.*", HttpStatusCode.NotFound);
+        _source.On("HEAD", "/v2/lib/app/manifests/sha256-.*", HttpStatusCode.NotFound);
+        var fallback = $"sha256-{ManifestDigest.Hex}";
+
+        // What the planner passes on after listing the repository's tags: none, then one cosign signature.
+        var none = await _engine.CopyAsync(Task with { Referrers = true, SourceReferrerTags = new HashSet<string>() }, _registries, new TransferStats(), CancellationToken.None);
+        var signed = await _engine.CopyAsync(Task with { Referrers = true, SourceReferrerTags = new HashSet<string> { $"{fallback}.sig" } }, _registries, new TransferStats(), CancellationToken.None);
+
+        Assert.Equal(SyncStatus.AlreadyInSync, none.Status);
+        Assert.Equal(SyncStatus.AlreadyInSync, signed.Status);
+        Assert.Equal(
+            ["HEAD /v2/lib/app/manifests/1", $"GET /v2/lib/app/referrers/{ManifestDigest}", "HEAD /v2/lib/app/manifests/1", $"HEAD /v2/lib/app/manifests/{fallback}.sig"],
+            _source.Requests);
+    }
+
+    [Fact]
     public async Task BlobsAlreadyInTheTargetRepository_AreSkipped_WithOnePostEach_AndRecorded()
     {
         MissingTag();
