@@ -30,20 +30,23 @@ internal sealed partial class RemoteReplicationEvents(string replicator, int sha
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private Owners? _owners;
 
-    /// <summary>The replicator that owns <paramref name="image"/>'s source repository.</summary>
-    public Uri OwnerOf(ImageReference image)
+    /// <summary>The shard, of <c>--shards</c>, that owns <paramref name="image"/>'s source repository under the configuration in force.</summary>
+    public int ShardOf(ImageReference image)
     {
-        var configuration = live.Configuration;
         // One map per configuration generation (a reload can move repositories between owners).
+        var configuration = live.Configuration;
         var owners = _owners;
         if (owners is null || !ReferenceEquals(owners.Configuration, configuration))
         {
             _owners = owners = new Owners(configuration, new ShardMap(configuration));
         }
 
-        var shard = owners.Map.OwnerOf(image, shards);
-        return new Uri(replicator.Replace(ShardPlaceholder, shard.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        return owners.Map.OwnerOf(image, shards);
     }
+
+    /// <summary>The replicator that owns <paramref name="image"/>'s source repository.</summary>
+    public Uri OwnerOf(ImageReference image) =>
+        new(replicator.Replace(ShardPlaceholder, ShardOf(image).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
 
     public async Task<int> PublishAsync(ImageReference image, string cause, CancellationToken cancellationToken)
     {

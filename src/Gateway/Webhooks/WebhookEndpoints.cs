@@ -76,9 +76,8 @@ internal static partial class WebhookEndpoints
             var local = events;
             if (!shard.IsWhole)
             {
-                var owners = new ShardMap(configuration);
-                local = events.Where(e => e.Routed || owners.Owns(shard, e.Image)).ToList();
                 var router = context.RequestServices.GetRequiredService<RemoteReplicationEvents>();
+                local = events.Where(e => e.Routed || router.ShardOf(e.Image) == shard.Index).ToList();
                 foreach (var forwarded in events.Except(local))
                 {
                     queued += await router.PublishAsync(forwarded.Image, forwarded.Cause, context.RequestAborted).ConfigureAwait(false);

@@ -72,87 +72,52 @@ public sealed class ReplicationEngine : IDisposable
     {
         var started = _time.GetTimestamp();
         var run = new RunContext(registries, stats);
-        var queue = Channel.CreateBounded<SyncTask>(new BoundedChannelOptions(4 * Options.ImagesInFlight) { SingleWriter = true });
-        var groups = Channel.CreateBounded<List<SyncTask>>(new BoundedChannelOptions(1) { SingleWriter = true });
         var results = new ConcurrentQueue<TaskResult>();
         var counts = new int[Enum.GetValues<SyncStatus>().Length];
         var planned = 0;
 
-        // Copying starts with the first task the planner hands over; the planner lists ahead. The
-        // tasks of one source image are put together while they wait for a copier, so that the image
-        // is read once for all its destinations. If any part fails, the others are stopped and
-        // awaited: nothing runs on after this returns.
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var grouper = Task.Run(
-            async () =>
-            {
-                try
+        // The tasks of one source image are put together while they wait for a copier, so that the
+        // image is read once for all its destinations.
+        IEnumerable<Task> Copy(ChannelReader<SyncTask> tasks, CancellationToken stop)
+        {
+            var groups = Channel.CreateBounded<List<SyncTask>>(new BoundedChannelOptions(1) { SingleWriter = true });
+            yield return Task.Run(
+                async () =>
                 {
-                    await SourceImageGroups.GatherAsync(queue.Reader, groups.Writer, Options.ImagesInFlight, stop.Token).ConfigureAwait(false);
-                }
-                catch
-                {
-                    await stop.CancelAsync().ConfigureAwait(false);
-                    throw;
-                }
-                finally
-                {
-                    groups.Writer.TryComplete();
-                }
-            },
-            CancellationToken.None);
-        var copiers = Enumerable.Range(0, Options.ImagesInFlight).Select(_ => Task.Run(
-            async () =>
-            {
-                try
-                {
-                    await foreach (var group in groups.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+                    try
                     {
-                        foreach (var result in await CopyAllAsync(group, run, stop.Token).ConfigureAwait(false))
-                        {
-                            Interlocked.Increment(ref counts[(int)result.Status]);
-                            if (Options.KeepSucceeded || result.Status is SyncStatus.Failed or SyncStatus.Conflict)
-                            {
-                                results.Enqueue(result);
-                            }
-
-                            observer?.Completed(result);
-                        }
+                        await SourceImageGroups.GatherAsync(tasks, groups.Writer, Options.ImagesInFlight, stop).ConfigureAwait(false);
                     }
-                }
-                catch
-                {
-                    await stop.CancelAsync().ConfigureAwait(false);
-                    throw;
-                }
-            },
-            CancellationToken.None)).Append(grouper).ToList();
-        Plan plan;
-        try
-        {
-            plan = await _planner.StreamAsync(
-                configuration,
-                run,
-                Options.ImagesInFlight,
-                async task =>
-                {
-                    observer?.Planned(Interlocked.Increment(ref planned));
-                    await queue.Writer.WriteAsync(task, stop.Token).ConfigureAwait(false);
+                    finally
+                    {
+                        groups.Writer.TryComplete();
+                    }
                 },
-                stop.Token).ConfigureAwait(false);
-        }
-        catch
-        {
-            await stop.CancelAsync().ConfigureAwait(false);
-            throw;
-        }
-        finally
-        {
-            queue.Writer.TryComplete();
-            await Task.WhenAll(copiers.Select(c => c.ContinueWith(static _ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+                CancellationToken.None);
+            for (var i = 0; i < Options.ImagesInFlight; i++)
+            {
+                yield return Task.Run(
+                    async () =>
+                    {
+                        await foreach (var group in groups.Reader.ReadAllAsync(stop).ConfigureAwait(false))
+                        {
+                            foreach (var result in await CopyAllAsync(group, run, stop).ConfigureAwait(false))
+                            {
+                                Interlocked.Increment(ref counts[(int)result.Status]);
+                                if (Options.KeepSucceeded || result.Status is SyncStatus.Failed or SyncStatus.Conflict)
+                                {
+                                    results.Enqueue(result);
+                                }
+
+                                observer?.Completed(result);
+                            }
+                        }
+                    },
+                    CancellationToken.None);
+            }
         }
 
-        await Task.WhenAll(copiers).ConfigureAwait(false);
+        var plan = await PlanIntoAsync(configuration, run, () => observer?.Planned(Interlocked.Increment(ref planned)), Copy, cancellationToken).ConfigureAwait(false);
         return new SyncSummary(results.ToArray(), plan.Failures, stats, _time.GetElapsedTime(started))
         {
             PatternMatches = plan.PatternMatches,
@@ -171,37 +136,71 @@ public sealed class ReplicationEngine : IDisposable
     {
         var started = _time.GetTimestamp();
         var run = new RunContext(registries, new TransferStats());
-        var queue = Channel.CreateBounded<SyncTask>(new BoundedChannelOptions(4 * Options.ImagesInFlight) { SingleWriter = true });
         var kept = new ConcurrentQueue<VerifyResult>();
         var counts = new int[Enum.GetValues<VerifyStatus>().Length];
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var checkers = Enumerable.Range(0, Options.ImagesInFlight).Select(_ => Task.Run(
+
+        IEnumerable<Task> Check(ChannelReader<SyncTask> tasks, CancellationToken stop) => Enumerable.Range(0, Options.ImagesInFlight).Select(_ => Task.Run(
             async () =>
             {
-                try
+                await foreach (var task in tasks.ReadAllAsync(stop).ConfigureAwait(false))
                 {
-                    await foreach (var task in queue.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+                    var result = await VerifyAsync(task, run, stop).ConfigureAwait(false);
+                    Interlocked.Increment(ref counts[(int)result.Status]);
+
+                    // An index a rule's platforms rewrote is in sync but worth naming (the digests differ on purpose).
+                    if (keepInSync || result.Status != VerifyStatus.InSync || result.RewrittenFrom is not null)
                     {
-                        var result = await VerifyAsync(task, run, stop.Token).ConfigureAwait(false);
-                        Interlocked.Increment(ref counts[(int)result.Status]);
-                        // An index a rule's platforms rewrote is in sync but worth naming (the digests differ on purpose).
-                        if (keepInSync || result.Status != VerifyStatus.InSync || result.RewrittenFrom is not null)
-                        {
-                            kept.Enqueue(result);
-                        }
+                        kept.Enqueue(result);
                     }
                 }
-                catch
-                {
-                    await stop.CancelAsync().ConfigureAwait(false);
-                    throw;
-                }
             },
-            CancellationToken.None)).ToList();
+            CancellationToken.None));
+
+        var plan = await PlanIntoAsync(configuration, run, planned: null, Check, cancellationToken).ConfigureAwait(false);
+        var results = kept.OrderBy(r => r.Task.Source.ToString(), StringComparer.Ordinal).ThenBy(r => r.Task.Destination.ToString(), StringComparer.Ordinal).ToList();
+        return new VerifyReport(results, plan.Failures, _time.GetElapsedTime(started))
+        {
+            Counts = Enum.GetValues<VerifyStatus>().ToDictionary(s => s, s => counts[(int)s]),
+        };
+    }
+
+    /// <summary>
+    /// The planner streaming into the workers <paramref name="work"/> starts on a bounded channel of
+    /// tasks: work starts with the first task, while the planner lists ahead. If either side fails,
+    /// the other is stopped and awaited, so nothing runs on after this returns.
+    /// </summary>
+    private async Task<Plan> PlanIntoAsync(
+        SyncConfiguration configuration, RunContext run, Action? planned, Func<ChannelReader<SyncTask>, CancellationToken, IEnumerable<Task>> work, CancellationToken cancellationToken)
+    {
+        var queue = Channel.CreateBounded<SyncTask>(new BoundedChannelOptions(4 * Options.ImagesInFlight) { SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        async Task StopOnFailure(Task worker)
+        {
+            try
+            {
+                await worker.ConfigureAwait(false);
+            }
+            catch
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        var workers = work(queue.Reader, stop.Token).Select(StopOnFailure).ToList();
         Plan plan;
         try
         {
-            plan = await _planner.StreamAsync(configuration, run, Options.ImagesInFlight, task => queue.Writer.WriteAsync(task, stop.Token), stop.Token).ConfigureAwait(false);
+            plan = await _planner.StreamAsync(
+                configuration,
+                run,
+                Options.ImagesInFlight,
+                async task =>
+                {
+                    planned?.Invoke();
+                    await queue.Writer.WriteAsync(task, stop.Token).ConfigureAwait(false);
+                },
+                stop.Token).ConfigureAwait(false);
         }
         catch
         {
@@ -211,15 +210,11 @@ public sealed class ReplicationEngine : IDisposable
         finally
         {
             queue.Writer.TryComplete();
-            await Task.WhenAll(checkers.Select(c => c.ContinueWith(static _ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+            await Task.WhenAll(workers.Select(w => w.ContinueWith(static _ => { }, TaskScheduler.Default))).ConfigureAwait(false);
         }
 
-        await Task.WhenAll(checkers).ConfigureAwait(false);
-        var results = kept.OrderBy(r => r.Task.Source.ToString(), StringComparer.Ordinal).ThenBy(r => r.Task.Destination.ToString(), StringComparer.Ordinal).ToList();
-        return new VerifyReport(results, plan.Failures, _time.GetElapsedTime(started))
-        {
-            Counts = Enum.GetValues<VerifyStatus>().ToDictionary(s => s, s => counts[(int)s]),
-        };
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        return plan;
     }
 
     private async Task<VerifyResult> VerifyAsync(SyncTask task, RunContext run, CancellationToken cancellationToken)
