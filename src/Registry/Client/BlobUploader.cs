@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.ExceptionServices;
 using SyncGateway.Registry.Errors;
 using SyncGateway.Registry.Protocol;
 using SyncGateway.Registry.Streams;
@@ -60,11 +61,22 @@ public sealed class BlobUploader
         var scope = RegistryScopes.Push(repository);
         if (blob.Size <= _transport.Endpoint.ChunkSize)
         {
-            await using var content = new VerifyingStream(await open(0, cancellationToken).ConfigureAwait(false), blob);
-            using var put = new HttpRequestMessage(HttpMethod.Put, RegistryTransport.WithDigest(location, blob.Digest)) { Content = Body(content, blob.Size) };
-            using var answer = await _transport.SendAsync(put, scope, operation, cancellationToken).ConfigureAwait(false);
-            await _transport.EnsureCreatedAsync(answer, operation, cancellationToken).ConfigureAwait(false);
-            return 0;
+            // The source is asked while the PUT goes out, so the two round trips overlap; the PUT's
+            // body waits for the download. A source that cannot be read fails the upload with its own error.
+            var source = new PendingStream(open(0, cancellationToken), blob.Size);
+            await using var content = new VerifyingStream(source, blob);
+            try
+            {
+                using var put = new HttpRequestMessage(HttpMethod.Put, RegistryTransport.WithDigest(location, blob.Digest)) { Content = Body(content, blob.Size) };
+                using var answer = await _transport.SendAsync(put, scope, operation, cancellationToken).ConfigureAwait(false);
+                await _transport.EnsureCreatedAsync(answer, operation, cancellationToken).ConfigureAwait(false);
+                return 0;
+            }
+            catch (Exception) when (source.Failure is { } failure)
+            {
+                ExceptionDispatchInfo.Throw(failure);
+                throw;
+            }
         }
 
         var upload = new ChunkedUpload(_transport, location, blob, open, scope, operation);

@@ -24,8 +24,9 @@ internal sealed class ReferrerCopier(BlobCopier blobs, Retrier retry, ILogger lo
 {
     private const int MaxIndexDepth = 2;
 
-    // Whether each registry answers the referrers API (absent: not asked yet).
-    private readonly ConcurrentDictionary<string, bool> _api = new(StringComparer.OrdinalIgnoreCase);
+    // Whether each registry answers the referrers API: one question per registry, which every image
+    // in flight waits for (absent: not asked yet; null: the question failed, and is asked again).
+    private readonly ConcurrentDictionary<string, Task<bool?>> _api = new(StringComparer.OrdinalIgnoreCase);
 
     // The fallback index of one subject at one destination is rewritten by one copy at a time.
     private readonly KeyedLock _fallbacks = new();
@@ -110,21 +111,40 @@ internal sealed class ReferrerCopier(BlobCopier blobs, Retrier retry, ILogger lo
         return found.DistinctBy(r => (r.Descriptor.Digest, r.Tag)).ToList();
     }
 
-    /// <summary>Whether the registry answers the referrers API; asked once per registry, with the subject at hand.</summary>
+    /// <summary>
+    /// Whether the registry answers the referrers API; asked once per registry, with the subject at
+    /// hand, while the other images in flight wait for that answer instead of asking too.
+    /// </summary>
     private async Task<bool> HasApiAsync(RunContext run, RegistryClient client, ImageReference image, Digest subject, CancellationToken cancellationToken)
     {
-        if (_api.TryGetValue(image.Registry, out var known))
+        while (true)
         {
-            return known;
-        }
+            var mine = new TaskCompletionSource<bool?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var asked = _api.GetOrAdd(image.Registry, mine.Task);
+            if (asked != mine.Task)
+            {
+                if (await asked.WaitAsync(cancellationToken).ConfigureAwait(false) is { } known)
+                {
+                    return known;
+                }
 
-        var answer = await retry.RunAsync(ct => client.Referrers.ListAsync(image.Repository, subject, ct), run.Stats, cancellationToken).ConfigureAwait(false);
-        if (_api.TryAdd(image.Registry, answer is not null))
-        {
-            ReplicatorLog.ReferrersApi(logger, image.Registry, answer is not null ? "has the referrers API" : "has no referrers API: referrers are found and kept with the sha256-<hex> tag schema");
-        }
+                continue;
+            }
 
-        return answer is not null;
+            try
+            {
+                var answer = await retry.RunAsync(ct => client.Referrers.ListAsync(image.Repository, subject, ct), run.Stats, cancellationToken).ConfigureAwait(false);
+                ReplicatorLog.ReferrersApi(logger, image.Registry, answer is not null ? "has the referrers API" : "has no referrers API: referrers are found and kept with the sha256-<hex> tag schema");
+                mine.SetResult(answer is not null);
+                return answer is not null;
+            }
+            catch
+            {
+                _api.TryRemove(KeyValuePair.Create(image.Registry, mine.Task));
+                mine.SetResult(null);
+                throw;
+            }
+        }
     }
 
     /// <summary>One referrer, as the same bytes, by digest (or under its cosign tag); returns its descriptor for the fallback index.</summary>

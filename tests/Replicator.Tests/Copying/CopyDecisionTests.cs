@@ -118,6 +118,70 @@ public sealed class CopyDecisionTests : IDisposable
     }
 
     [Fact]
+    public async Task ImagesInFlightTogether_AskWhetherTheSourceHasTheReferrersApiOnce()
+    {
+        _destination.On("HEAD", "/v2/m/app[0-9]/manifests/1", HttpStatusCode.OK, Digested(ManifestDigest));
+        _source.On("HEAD", "/v2/lib/app/manifests/1", HttpStatusCode.OK, Digested(ManifestDigest));
+        _source.On("GET", "/v2/lib/app/referrers/.*", HttpStatusCode.NotFound);
+        _source.On("HEAD", "/v2/lib/app/manifests/sha256-.*", HttpStatusCode.NotFound);
+
+        // Six destinations of one source image; the answer takes a far round trip, so all six are in flight before it arrives.
+        _source.Hold = r => r.RequestUri!.AbsolutePath.Contains("/referrers/", StringComparison.Ordinal) ? System.Threading.Tasks.Task.Delay(300) : System.Threading.Tasks.Task.CompletedTask;
+        var results = await System.Threading.Tasks.Task.WhenAll(Enumerable.Range(0, 6).Select(i =>
+            _engine.CopyAsync(Task with { Destination = ImageReference.Parse($"dst.test/m/app{i}:1"), Referrers = true, SourceReferrerTags = new HashSet<string>() }, _registries, new TransferStats(), CancellationToken.None)));
+
+        Assert.All(results, r => Assert.Equal(SyncStatus.AlreadyInSync, r.Status));
+        Assert.Single(_source.Requests, r => r.StartsWith("GET /v2/lib/app/referrers/", StringComparison.Ordinal));
+        Assert.Equal(6, _source.Requests.Count(r => r == "HEAD /v2/lib/app/manifests/1"));
+    }
+
+    [Fact]
+    public async Task ABlobsUpload_GoesOutWhileItsSourceIsStillAnswering()
+    {
+        MissingTag();
+        _destination
+            .On("POST", "/v2/m/app/blobs/uploads/", _ => Session())
+            .On("HEAD", "/v2/m/app/blobs/.*", HttpStatusCode.NotFound)
+            .On("PUT", "/v2/m/app/blobs/uploads/session-1", HttpStatusCode.Created);
+
+        // The source answers a blob only once the destination has been sent that blob's PUT (or
+        // after five seconds): the two round trips overlap instead of following each other.
+        var puts = new System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource>();
+        TaskCompletionSource PutOf(string digest) => puts.GetOrAdd(digest, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var answeredBeforeItsPut = 0;
+        _destination.Hold = r =>
+        {
+            if (r.Method == HttpMethod.Put && r.RequestUri!.Query.Contains("digest=", StringComparison.Ordinal))
+            {
+                PutOf(Uri.UnescapeDataString(r.RequestUri.Query).Split("digest=")[1]).TrySetResult();
+            }
+
+            return System.Threading.Tasks.Task.CompletedTask;
+        };
+        _source.Hold = async r =>
+        {
+            var path = r.RequestUri!.AbsolutePath;
+            if (path.Contains("/blobs/", StringComparison.Ordinal))
+            {
+                try
+                {
+                    await PutOf(path[(path.LastIndexOf('/') + 1)..]).Task.WaitAsync(TimeSpan.FromSeconds(5));
+                }
+                catch (TimeoutException)
+                {
+                    Interlocked.Increment(ref answeredBeforeItsPut);
+                }
+            }
+        };
+
+        var result = await CopyAsync();
+
+        Assert.True(result.Status == SyncStatus.Synced, result.Error);
+        Assert.Equal(0, answeredBeforeItsPut);
+        Assert.Equal(2, _source.Requests.Count(r => r.Contains("/blobs/", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task BlobsAlreadyInTheTargetRepository_AreSkipped_WithOnePostEach_AndRecorded()
     {
         MissingTag();

@@ -15,6 +15,9 @@ internal sealed class ScriptedRegistry : HttpMessageHandler
     /// <summary>"METHOD /path?query" of every request, in order.</summary>
     public ConcurrentQueue<string> Requests { get; } = new();
 
+    /// <summary>Awaited for every request once it is logged, before its body is read and it is answered: a far link, or a gate.</summary>
+    public Func<HttpRequestMessage, Task>? Hold { get; set; }
+
     public ScriptedRegistry On(string method, string pathPattern, Func<HttpRequestMessage, HttpResponseMessage> answer)
     {
         _routes.Add((method, new Regex("^" + pathPattern + "$", RegexOptions.CultureInvariant), answer));
@@ -33,6 +36,11 @@ internal sealed class ScriptedRegistry : HttpMessageHandler
     {
         var path = request.RequestUri!.AbsolutePath;
         Requests.Enqueue($"{request.Method} {request.RequestUri.PathAndQuery}");
+        if (Hold is { } hold)
+        {
+            await hold(request);
+        }
+
         if (request.Content is not null)
         {
             // A registry reads the body; so does this, so the verifying stream gets to check it.
