@@ -36,17 +36,35 @@ internal static class FarBench
         string cacheSetUp;
         try
         {
-            await using (var destination = await RegistryProcess.StartAsync())
-            await using (var destinationProxy = await LatencyProxy.StartAsync(destination.BaseUri, DestinationDelay))
+            // SYNCGATEWAY_BENCH_BASELINE names another build (an earlier commit's) to run the same way
+            // in the same run, for a before/after that shares the machine's state.
+            var builds = new List<(string Tool, string Binary)> { ("syncgateway", syncgateway) };
+            if (Environment.GetEnvironmentVariable("SYNCGATEWAY_BENCH_BASELINE") is { Length: > 0 } baseline)
             {
+                builds.Add(("syncgateway (baseline)", Path.GetFullPath(baseline)));
+            }
+
+            foreach (var (tool, binary) in builds)
+            {
+                await using var destination = await RegistryProcess.StartAsync();
+                await using var destinationProxy = await LatencyProxy.StartAsync(destination.BaseUri, DestinationDelay);
                 var config = Path.Combine(folder, "image-syncer.json");
                 await File.WriteAllTextAsync(config, Configs.ImageSyncer(sourceProxy.Host, destinationProxy.Host, workload));
-                string[] arguments = ["sync", "--config", config, "--records", Path.Combine(folder, "records.db"), "--proc", "5"];
+                string[] arguments = ["sync", "--config", config, "--records", Path.Combine(folder, $"records-{builds.IndexOf((tool, binary))}.db"), "--proc", "5"];
                 foreach (var name in new[] { "cold", "nothing to do" })
                 {
                     var load = LoadAverage();
-                    var measured = await Measured.RunAsync($"syncgateway {name}", syncgateway, arguments);
-                    runs.Add(await CheckedAsync(new Run("syncgateway", name, measured, sourceProxy.Take(), destinationProxy.Take(), $"{load}, {LoadAverage()}"), destination.Host, workload, expected));
+                    var measured = await Measured.RunAsync($"{tool} {name}", binary, arguments);
+                    if (Environment.GetEnvironmentVariable("SYNCGATEWAY_BENCH_LOGS") is { Length: > 0 } logs)
+                    {
+                        // Each run's log (one timestamped line per blob and image), to see where its time went.
+                        var stem = Path.Combine(logs, $"far-{tool.Replace(' ', '-')}-{name.Replace(' ', '-')}");
+                        await File.WriteAllTextAsync(stem + ".log", measured.Output);
+                        await File.WriteAllLinesAsync(stem + ".source-requests", sourceProxy.TakeArrivals());
+                        await File.WriteAllLinesAsync(stem + ".destination-requests", destinationProxy.TakeArrivals());
+                    }
+
+                    runs.Add(await CheckedAsync(new Run(tool, name, measured, sourceProxy.Take(), destinationProxy.Take(), $"{load}, {LoadAverage()}"), destination.Host, workload, expected));
                 }
             }
 

@@ -12,6 +12,8 @@ internal sealed class LatencyProxy : IAsyncDisposable
 {
     private readonly FaultProxy _proxy;
     private readonly ConcurrentDictionary<string, int> _counts = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _arrivals = new();
+    private static readonly System.Diagnostics.Stopwatch Clock = System.Diagnostics.Stopwatch.StartNew();
 
     private LatencyProxy(FaultProxy proxy, TimeSpan delay)
     {
@@ -20,6 +22,11 @@ internal sealed class LatencyProxy : IAsyncDisposable
         proxy.Around = async context =>
         {
             _counts.AddOrUpdate(context.Request.Method, 1, (_, count) => count + 1);
+            if (KeepArrivals)
+            {
+                _arrivals.Enqueue($"{Clock.Elapsed.TotalMilliseconds:0} {context.Request.Method} {context.Request.Path}{context.Request.QueryString}");
+            }
+
             await Task.Delay(Delay, context.RequestAborted);
             return null;
         };
@@ -29,6 +36,21 @@ internal sealed class LatencyProxy : IAsyncDisposable
     public string Host => _proxy.Host;
 
     public TimeSpan Delay { get; }
+
+    /// <summary>Whether every request's arrival (milliseconds on a clock all proxies share, method, path) is kept for <see cref="TakeArrivals"/>.</summary>
+    public bool KeepArrivals { get; init; } = Environment.GetEnvironmentVariable("SYNCGATEWAY_BENCH_LOGS") is { Length: > 0 };
+
+    /// <summary>The arrivals kept since the last call, oldest first.</summary>
+    public IReadOnlyList<string> TakeArrivals()
+    {
+        var taken = new List<string>();
+        while (_arrivals.TryDequeue(out var arrival))
+        {
+            taken.Add(arrival);
+        }
+
+        return taken;
+    }
 
     public static async Task<LatencyProxy> StartAsync(Uri target, TimeSpan delay) => new(await FaultProxy.StartAsync(target), delay);
 

@@ -37,10 +37,11 @@ void Line(string text)
 Line($"# SyncGateway benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, skopeo {await Versions.SkopeoAsync()}");
 if (selected.Count > 0)
 {
-    Line("| workload | tool | run | wall s | peak RSS MiB | exit |");
-    Line("|---|---|---|---|---|---|");
+    Line("| workload | tool | run | wall s | CPU s | peak RSS MiB | exit |");
+    Line("|---|---|---|---|---|---|---|");
 }
 
+var summaries = new List<string>();
 foreach (var workload in selected)
 {
     await using var source = await RegistryProcess.StartAsync();
@@ -51,44 +52,90 @@ foreach (var workload in selected)
 
     var folder = Directory.CreateTempSubdirectory("syncgateway-bench-").FullName;
     void Row(Measured m, string tool, string run) =>
-        Line(string.Create(CultureInfo.InvariantCulture, $"| {workload.Name} | {tool} | {run} | {m.Wall.TotalSeconds:0.00} | {(m.PeakRssKiB == 0 ? "-" : (m.PeakRssKiB / 1024.0).ToString("0.0", CultureInfo.InvariantCulture))} | {m.ExitCode} |"));
+        Line(string.Create(CultureInfo.InvariantCulture, $"| {workload.Name} | {tool} | {run} | {m.Wall.TotalSeconds:0.00} | {m.CpuSeconds:0.00} | {(m.PeakRssKiB == 0 ? "-" : (m.PeakRssKiB / 1024.0).ToString("0.0", CultureInfo.InvariantCulture))} | {m.ExitCode} |"));
 
-    // syncgateway: cold, then again with nothing to do.
+    // Three runs with nothing to do; their median is what is compared.
+    async Task<Measured> NothingToDoAsync(string tool, string program, string[] arguments, string run)
+    {
+        var runs = new List<Measured>();
+        for (var i = 0; i < 3; i++)
+        {
+            var warm = await Measured.RunAsync($"{tool} {run}", program, arguments);
+            Row(warm, tool, run);
+            Fail(warm);
+            runs.Add(warm);
+        }
+
+        return runs.OrderBy(r => r.Wall).ElementAt(1);
+    }
+
+    // syncgateway: cold, then again with nothing to do, then one image alone (start-up).
+    Measured sgCold, sgWarm, sgOne;
+    double copiedGiB;
     await using (var destination = await RegistryProcess.StartAsync())
     {
         var config = Path.Combine(folder, "image-syncer.json");
         await File.WriteAllTextAsync(config, Configs.ImageSyncer(source.Host, destination.Host, workload));
+        var one = Path.Combine(folder, "image-syncer-one.json");
+        await File.WriteAllTextAsync(one, Configs.ImageSyncer(source.Host, destination.Host, workload, repositories: 1));
         var records = Path.Combine(folder, "records.db");
         string[] arguments = ["sync", "--config", config, "--records", records, "--proc", "5"];
-        var cold = await Measured.RunAsync("syncgateway cold", syncgateway, arguments);
-        Row(cold, "syncgateway", "cold");
-        var warm = await Measured.RunAsync("syncgateway warm", syncgateway, arguments);
-        Row(warm, "syncgateway", "nothing to do");
-        Fail(cold, warm);
-        Console.WriteLine(cold.Output.Split('\n').FirstOrDefault(l => l.StartsWith("Blobs:", StringComparison.Ordinal)));
+        sgCold = await Measured.RunAsync("syncgateway cold", syncgateway, arguments);
+        Row(sgCold, "syncgateway", "cold");
+        Fail(sgCold);
+        var blobs = sgCold.Output.Split('\n').FirstOrDefault(l => l.StartsWith("Blobs:", StringComparison.Ordinal)) ?? string.Empty;
+        copiedGiB = Bytes.CopiedGiB(blobs);
+        sgWarm = await NothingToDoAsync("syncgateway", syncgateway, arguments, "nothing to do");
+        sgOne = await NothingToDoAsync("syncgateway", syncgateway, ["sync", "--config", one, "--records", records, "--proc", "5"], "one image in sync");
+        Console.WriteLine(blobs);
     }
 
-    // skopeo sync into a fresh destination: cold, then again.
+    // skopeo sync into a fresh destination: cold, then again, then one image alone.
+    Measured skCold, skWarm, skOne;
     await using (var destination = await RegistryProcess.StartAsync())
     {
         var config = Path.Combine(folder, "skopeo.yaml");
         await File.WriteAllTextAsync(config, Configs.Skopeo(source.Host, workload));
+        var one = Path.Combine(folder, "skopeo-one.yaml");
+        await File.WriteAllTextAsync(one, Configs.Skopeo(source.Host, workload, repositories: 1));
         string[] arguments = ["sync", "--src", "yaml", "--dest", "docker", "--dest-tls-verify=false", config, $"{destination.Host}/mirror"];
-        var cold = await Measured.RunAsync("skopeo cold", "skopeo", arguments);
-        Row(cold, "skopeo", "cold");
-        var warm = await Measured.RunAsync("skopeo warm", "skopeo", arguments);
-        Row(warm, "skopeo", "nothing to do");
-        Fail(cold, warm);
+        skCold = await Measured.RunAsync("skopeo cold", "skopeo", arguments);
+        Row(skCold, "skopeo", "cold");
+        Fail(skCold);
+        skWarm = await NothingToDoAsync("skopeo", "skopeo", arguments, "nothing to do");
+        skOne = await NothingToDoAsync("skopeo", "skopeo", ["sync", "--src", "yaml", "--dest", "docker", "--dest-tls-verify=false", one, $"{destination.Host}/mirror"], "one image in sync");
     }
 
-    // The destination's own write path: the same blobs and manifests pushed from memory, no source.
+    // The destination's own write path: the same blobs and manifests pushed from memory, no source;
+    // and the pipe limit: the same blobs streamed GET -> PUT by a minimal client, five at a time.
     {
         await using var destination = await RegistryProcess.StartAsync();
         var elapsed = await WritePath.MeasureAsync(source.Host, workload.RepositoryNames, destination.Host);
         Row(new Measured("write path", elapsed, 0, 0, string.Empty), "direct push from memory", "write path");
     }
 
+    WritePath.Measure pipe;
+    {
+        await using var destination = await RegistryProcess.StartAsync();
+        pipe = await WritePath.MeasureAsync(source.Host, workload.RepositoryNames, destination.Host, pipe: true);
+        Row(new Measured("pipe", pipe.Elapsed, 0, 0, string.Empty, pipe.CpuSeconds), "minimal GET->PUT pipe, 5 streams", "pipe limit");
+    }
+
+    var pipeGiB = pipe.BlobBytes / (double)(1L << 30);
+    summaries.Add(string.Create(CultureInfo.InvariantCulture,
+        $"| {workload.Name} | {skCold.Wall / sgCold.Wall:0.0}x | {sgCold.Wall / pipe.Elapsed:0.00}x | {(copiedGiB > 0 ? sgCold.CpuSeconds / copiedGiB : 0):0.00} s/GiB ({copiedGiB:0.000} GiB) | {(pipeGiB > 0 ? pipe.CpuSeconds / pipeGiB : 0):0.00} s/GiB ({pipeGiB:0.000} GiB) | {sgWarm.Wall.TotalSeconds:0.00} s / {skWarm.Wall.TotalSeconds:0.00} s = {sgWarm.Wall / skWarm.Wall:0.00}x | {sgOne.Wall.TotalSeconds:0.00} s / {skOne.Wall.TotalSeconds:0.00} s = {sgOne.Wall / skOne.Wall:0.00}x |"));
     Directory.Delete(folder, recursive: true);
+}
+
+if (summaries.Count > 0)
+{
+    Line("");
+    Line("| workload | cold: skopeo / syncgateway | cold: syncgateway / pipe limit | syncgateway CPU per GiB copied | pipe CPU per GiB | nothing to do (medians of 3): syncgateway / skopeo | one image in sync (start-up): syncgateway / skopeo |");
+    Line("|---|---|---|---|---|---|---|");
+    foreach (var summary in summaries)
+    {
+        Line(summary);
+    }
 }
 
 if (names.Contains("gateway"))

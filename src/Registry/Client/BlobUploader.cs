@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Runtime.ExceptionServices;
 using SyncGateway.Registry.Errors;
 using SyncGateway.Registry.Protocol;
@@ -13,7 +12,6 @@ namespace SyncGateway.Registry.Client;
 /// </summary>
 public sealed class BlobUploader
 {
-    private const int BufferSize = 128 * 1024;
     private readonly RegistryTransport _transport;
 
     internal BlobUploader(RegistryTransport transport) => _transport = transport;
@@ -98,11 +96,5 @@ public sealed class BlobUploader
         }
     }
 
-    internal static StreamContent Body(Stream content, long length)
-    {
-        var body = new StreamContent(content, BufferSize);
-        body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        body.Headers.ContentLength = length;
-        return body;
-    }
+    internal static HttpContent Body(Stream content, long length) => new BlobContent(content, length);
 }
