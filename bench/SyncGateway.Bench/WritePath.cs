@@ -77,21 +77,32 @@ internal static class WritePath
             await EnsureAsync(put, $"blob {entry.Key} into {entry.Value}");
         });
 
-        // Then every image: mounts for the blobs it shares with other repositories, and its manifest.
+        // Then the mounts of the blobs repositories share, each (repository, blob) once: distribution
+        // 2.8 can lose a link when two mounts of one blob into one repository race.
+        var mounts = new HashSet<(string Repository, string Digest)>();
+        foreach (var (repository, _, bytes, _) in manifests)
+        {
+            using var manifest = JsonDocument.Parse(bytes);
+            foreach (var digest in manifest.RootElement.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("digest").GetString()!)
+                         .Append(manifest.RootElement.GetProperty("config").GetProperty("digest").GetString()!)
+                         .Where(d => firstHome[d] != repository))
+            {
+                mounts.Add((repository, digest));
+            }
+        }
+
+        await System.Threading.Tasks.Parallel.ForEachAsync(mounts, new ParallelOptions { MaxDegreeOfParallelism = Parallel }, async (mount, _) =>
+        {
+            using var answer = await http.PostAsync($"http://{destination}/v2/{mount.Repository}/blobs/uploads/?mount={mount.Digest}&from={Uri.EscapeDataString(firstHome[mount.Digest])}", null);
+            if (answer.StatusCode != System.Net.HttpStatusCode.Created)
+            {
+                throw new InvalidOperationException($"mount of {mount.Digest} from {firstHome[mount.Digest]} into {mount.Repository}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync()}");
+            }
+        });
+
+        // And every manifest.
         await System.Threading.Tasks.Parallel.ForEachAsync(manifests, new ParallelOptions { MaxDegreeOfParallelism = Parallel }, async (image, _) =>
         {
-            using var manifest = JsonDocument.Parse(image.Bytes);
-            var digests = manifest.RootElement.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("digest").GetString()!)
-                .Append(manifest.RootElement.GetProperty("config").GetProperty("digest").GetString()!);
-            foreach (var digest in digests.Where(d => firstHome[d] != image.Repository))
-            {
-                using var mount = await http.PostAsync($"http://{destination}/v2/{image.Repository}/blobs/uploads/?mount={digest}&from={Uri.EscapeDataString(firstHome[digest])}", null);
-                if (mount.StatusCode != System.Net.HttpStatusCode.Created)
-                {
-                    throw new InvalidOperationException($"mount of {digest} from {firstHome[digest]} into {image.Repository}: {(int)mount.StatusCode} {await mount.Content.ReadAsStringAsync()}");
-                }
-            }
-
             using var content = new ByteArrayContent(image.Bytes);
             content.Headers.ContentType = new MediaTypeHeaderValue(image.MediaType);
             using var put = await http.PutAsync($"http://{destination}/v2/{image.Repository}/manifests/{image.Tag}", content);
