@@ -19,6 +19,12 @@ internal sealed class GatewayTransformer(Backend backend, Uri baseUri, string up
     /// <summary>Whether the upstream answered that it is failing, and the answer was held back for the fallback.</summary>
     public bool UpstreamFailed { get; private set; }
 
+    /// <summary>
+    /// A large successful body (a blob) taken from YARP's copier, for <see cref="BodyPump"/> to send
+    /// once the forwarder returns; its status and headers are set on the response already.
+    /// </summary>
+    public HttpContent? TakenBody { get; private set; }
+
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
@@ -86,6 +92,15 @@ internal sealed class GatewayTransformer(Backend backend, Uri baseUri, string up
         if (bodied && proxyResponse is { } answer && (int)answer.StatusCode >= 400)
         {
             await ErrorAnswer.WriteAsync(httpContext, answer, cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
+        if (copyBody && bodied && proxyResponse is { StatusCode: System.Net.HttpStatusCode.OK or System.Net.HttpStatusCode.PartialContent } taken
+            && taken.Content.Headers.ContentLength >= BodyPump.MinLength)
+        {
+            // YARP disposes the answer when told not to copy its body: the body is kept apart from it.
+            TakenBody = taken.Content;
+            taken.Content = null;
             return false;
         }
 
