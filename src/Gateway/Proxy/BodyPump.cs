@@ -88,7 +88,7 @@ internal static class BodyPump
         {
             // The client went away: there is no one to answer.
         }
-        catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException)
+        catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
             if (context.Response.HasStarted)
             {
