@@ -20,7 +20,8 @@ namespace SyncGateway.Gateway.Proxy;
 /// waited <see cref="HoldLimit"/> is sent, full or not, when the next read ends. An upstream that sends nothing for
 /// <see cref="IdleLimit"/> (or a client that takes nothing for as long) ends the answer, as
 /// YARP's activity timeout does. The bytes pass as they are: the client checks the digest of
-/// what it pulls, as it does when the registry answers it directly.
+/// what it pulls, as it does when the registry answers it directly. Each answer in flight holds
+/// one <see cref="Chunk"/> of the response pipe (from the shared array pool) while it streams.
 /// </remarks>
 internal static class BodyPump
 {
