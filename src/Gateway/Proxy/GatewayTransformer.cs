@@ -100,7 +100,7 @@ internal sealed class GatewayTransformer(Backend backend, Uri baseUri, string up
         }
 
         if (bodied && proxyResponse is { StatusCode: System.Net.HttpStatusCode.OK } list && upstreamPath.EndsWith(TagList, StringComparison.Ordinal)
-            && TagPages.Size(httpContext.Request) is { } n && !list.Headers.Contains("Link") && !(list.Content.Headers.ContentLength > TagPages.MaxBody))
+            && TagPages.Size(httpContext.Request) is { } n && !list.Headers.Contains("Link") && list.Content.Headers.ContentLength <= TagPages.MaxBody)
         {
             // Asked for a page, given the whole list: the gateway pages it.
             await TagPages.WriteAsync(httpContext, list, n, prefix + upstreamPath[..^TagList.Length], cancellationToken).ConfigureAwait(false);
