@@ -8,7 +8,9 @@ namespace SyncGateway.Gateway.Proxy;
 /// <summary>
 /// Shapes one forwarded request and its answer: the upstream path rebuilt from parsed parts, the
 /// right credentials (the client's, or the gateway's own, which never reach a client), upload
-/// <c>Location</c> headers pointed back at the gateway, and the backend named in a header.
+/// <c>Location</c> and next-page <c>Link</c> headers pointed back at the gateway (see
+/// <see cref="GatewayLinks"/>), a tag list paged when the source ignored <c>?n=</c> (see
+/// <see cref="TagPages"/>), and the backend named in a header.
 /// </summary>
 /// <remarks>
 /// With <paramref name="fallback"/>, an answer that says the upstream is failing (500, 502, 503,
@@ -16,8 +18,16 @@ namespace SyncGateway.Gateway.Proxy;
 /// </remarks>
 internal sealed class GatewayTransformer(Backend backend, Uri baseUri, string upstreamPath, UpstreamCredentials credentials, string scope, bool fallback = false, string prefix = "") : HttpTransformer
 {
+    private const string TagList = "/tags/list";
+
     /// <summary>Whether the upstream answered that it is failing, and the answer was held back for the fallback.</summary>
     public bool UpstreamFailed { get; private set; }
+
+    /// <summary>
+    /// A large successful body (a blob) taken from YARP's copier, for <see cref="BodyPump"/> to send
+    /// once the forwarder returns; its status and headers are set on the response already.
+    /// </summary>
+    public HttpContent? TakenBody { get; private set; }
 
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
@@ -70,22 +80,39 @@ internal sealed class GatewayTransformer(Backend backend, Uri baseUri, string up
             headers.Remove("WWW-Authenticate");
         }
 
-        if (backend == Backend.Source && proxyResponse?.Headers.Location is { } location)
+        if (backend == Backend.Source && proxyResponse?.Headers.Location is { } location
+            && GatewayLinks.ToGateway(httpContext.Request, baseUri, location, prefix) is { } ownLocation)
         {
-            var absolute = location.IsAbsoluteUri ? location : new Uri(baseUri, location);
-            if (string.Equals(absolute.Authority, baseUri.Authority, StringComparison.OrdinalIgnoreCase))
-            {
-                // Uploads continue through the gateway, whatever address the source believes it has.
-                var pathAndQuery = prefix.Length > 0 && absolute.PathAndQuery.StartsWith("/v2/", StringComparison.Ordinal)
-                    ? "/v2/" + prefix + absolute.PathAndQuery[4..]
-                    : absolute.PathAndQuery;
-                headers.Location = $"{httpContext.Request.Scheme}://{httpContext.Request.Host}{pathAndQuery}";
-            }
+            // Uploads continue through the gateway, whatever address the source believes it has.
+            headers.Location = ownLocation;
+        }
+
+        if (backend == Backend.Source && proxyResponse is not null && proxyResponse.Headers.TryGetValues("Link", out var links))
+        {
+            // The next page of a tag list (or catalog, or referrers) is read through the gateway too, under the gateway's name.
+            headers["Link"] = links.Select(l => GatewayLinks.Link(httpContext.Request, baseUri, l, prefix)).ToArray();
         }
 
         if (bodied && proxyResponse is { } answer && (int)answer.StatusCode >= 400)
         {
             await ErrorAnswer.WriteAsync(httpContext, answer, cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
+        if (bodied && proxyResponse is { StatusCode: System.Net.HttpStatusCode.OK } list && upstreamPath.EndsWith(TagList, StringComparison.Ordinal)
+            && TagPages.Size(httpContext.Request) is { } n && !list.Headers.Contains("Link") && list.Content.Headers.ContentLength <= TagPages.MaxBody)
+        {
+            // Asked for a page, given the whole list: the gateway pages it.
+            await TagPages.WriteAsync(httpContext, list, n, prefix + upstreamPath[..^TagList.Length], cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
+        if (copyBody && bodied && proxyResponse is { StatusCode: System.Net.HttpStatusCode.OK or System.Net.HttpStatusCode.PartialContent } taken
+            && taken.Content.Headers.ContentLength >= BodyPump.MinLength)
+        {
+            // YARP disposes the answer when told not to copy its body: the body is kept apart from it.
+            TakenBody = taken.Content;
+            taken.Content = null;
             return false;
         }
 

@@ -8,15 +8,17 @@ namespace SyncGateway.Gateway.Proxy;
 
 /// <summary>
 /// A repository's tag list read from the mirror, for when the source cannot be reached: the
-/// mirror repository's name in the body and in the pagination <c>Link</c> is replaced by the
-/// name the client asked for, so the answer reads as the source's would.
+/// mirror repository's name in the body is replaced by the source's, so the answer reads as the
+/// source's would, and the next page's <c>Link</c> points at the gateway under the name the client
+/// used (paged by the gateway when the mirror ignored <c>?n=</c>).
 /// </summary>
 internal static class MirrorTags
 {
     private const int MaxBody = 4 * 1024 * 1024;
 
     /// <summary>Writes the mirror's tag list as the answer; false (nothing written) when the mirror has none to give.</summary>
-    public static async Task<bool> TryWriteAsync(HttpContext context, RegistryClient mirror, string mirrorRepository, string repository)
+    /// <remarks><paramref name="prefix"/> is the path prefix that routed the request to this source.</remarks>
+    public static async Task<bool> TryWriteAsync(HttpContext context, RegistryClient mirror, string mirrorRepository, string repository, string prefix)
     {
         var query = GatewayTransformer.UpstreamQuery(context.Request);
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(mirror.BaseUri, $"{mirrorRepository}/tags/list{query}"));
@@ -56,9 +58,11 @@ internal static class MirrorTags
             body["name"] = repository;
             if (response.Headers.TryGetValues("Link", out var links))
             {
-                context.Response.Headers["Link"] = links
-                    .Select(l => l.Replace($"/v2/{mirrorRepository}/tags/list", $"/v2/{repository}/tags/list", StringComparison.Ordinal))
-                    .ToArray();
+                context.Response.Headers["Link"] = links.Select(l => GatewayLinks.Link(context.Request, mirror.BaseUri, l, prefix, mirrorRepository, repository)).ToArray();
+            }
+            else if (TagPages.Size(context.Request) is { } n && TagPages.Cut(context.Request, body, n, prefix + repository) is { } next)
+            {
+                context.Response.Headers["Link"] = next;
             }
 
             var bytes = System.Text.Encoding.UTF8.GetBytes(body.ToJsonString());

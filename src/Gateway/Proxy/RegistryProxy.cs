@@ -308,7 +308,7 @@ internal sealed partial class RegistryProxy(
         var mirror = generation.Registries.Get(up.Mirror, mirrorRepository);
         await ToSourceAsync(context, path, generation, up, async ctx =>
         {
-            if (await MirrorTags.TryWriteAsync(ctx, mirror, mirrorRepository, repository).ConfigureAwait(false))
+            if (await MirrorTags.TryWriteAsync(ctx, mirror, mirrorRepository, repository, up.Prefix).ConfigureAwait(false))
             {
                 GatewayMetrics.StaleReads.Inc();
                 GatewayMetrics.Count(Backend.Mirror, ctx.Request.Method, ctx.Response.StatusCode);

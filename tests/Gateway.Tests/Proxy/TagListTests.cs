@@ -1,0 +1,82 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using SyncGateway.Gateway.Tests.Cli;
+using SyncGateway.Testing;
+
+namespace SyncGateway.Gateway.Tests.Proxy;
+
+/// <summary>
+/// Tag lists through the gateway page as the distribution spec says (<c>?n=</c>, <c>?last=</c>,
+/// a <c>Link</c> to the next page), whether or not the source pages itself: each link points at
+/// the gateway, under the name the client used (with the source's path prefix), so a client that
+/// follows the links stays on the gateway and on the same source.
+/// </summary>
+public sealed class TagListTests
+{
+    [Fact]
+    public async Task APagedTagList_LinksToEachNextPageAtTheGatewayUnderTheGatewaysName_AndListsEveryTagOnce()
+    {
+        await using var source = await RegistryProcess.StartAsync();
+        await using var mirror = await RegistryProcess.StartAsync();
+        using var workspace = new Workspace();
+        using var seeder = new ImageSeeder(source.Host);
+        string[] tags = ["1.0", "1.1", "1.2", "2.0", "2.1", "latest"];
+        var image = await seeder.PushImageAsync("team/app", tags[0], [ImageSeeder.RandomBytes(2_000, 380)]);
+        foreach (var tag in tags[1..])
+        {
+            await seeder.PushManifestAsync("team/app", tag, image.Manifest, image.MediaType);
+        }
+
+        // Under a path prefix the gateway's name (hub/team/app) is not the source's (team/app).
+        await using var gateway = await RunningGateway.StartWithConfigAsync(workspace, port => $"""
+            registries:
+              "{source.Host}": {"{"}insecure: true{"}"}
+              "{mirror.Host}": {"{"}insecure: true{"}"}
+            rules:
+              - source: {source.Host}/team/app
+                destination: {mirror.Host}/mirror/app
+            replicator:
+              records: {workspace.Records}
+              pollInterval: 0
+            gateway:
+              listen: http://127.0.0.1:{port}
+              sources:
+                - source: {source.Host}
+                  mirror: {mirror.Host}
+                  prefix: hub/
+            """);
+        using var http = new HttpClient();
+
+        var next = new Uri(gateway.BaseUri, "v2/hub/team/app/tags/list?n=2");
+        var listed = new List<string>();
+        var pages = 0;
+        while (next is not null)
+        {
+            Assert.True(++pages <= tags.Length, $"more pages than tags: {string.Join(", ", listed)}");
+            using var page = await http.GetAsync(next);
+            var text = await page.Content.ReadAsStringAsync();
+            Assert.True(page.StatusCode == HttpStatusCode.OK, $"{next}: {(int)page.StatusCode} {text}\n{gateway.Log}");
+            using var body = JsonDocument.Parse(text);
+            var pageTags = body.RootElement.GetProperty("tags").EnumerateArray().Select(t => t.GetString()!).ToList();
+            Assert.InRange(pageTags.Count, 1, 2);
+            listed.AddRange(pageTags);
+
+            next = null;
+            if (page.Headers.TryGetValues("Link", out var links))
+            {
+                var link = Assert.Single(links);
+                var match = Regex.Match(link, "^<([^>]+)>;\\s*rel=\"next\"$");
+                Assert.True(match.Success, link);
+                var target = new Uri(match.Groups[1].Value, UriKind.RelativeOrAbsolute);
+                Assert.True(target.IsAbsoluteUri, $"the link is not absolute: {link}");
+                Assert.Equal(gateway.Host, target.Authority);
+                Assert.Equal("/v2/hub/team/app/tags/list", target.AbsolutePath);
+                next = target;
+            }
+        }
+
+        Assert.Equal(3, pages);
+        Assert.Equal(tags.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
+    }
+}
