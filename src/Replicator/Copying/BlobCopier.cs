@@ -29,9 +29,6 @@ internal sealed class BlobCopier(RecordStore? records, TransferGate transfers, B
 {
     private const int MaxWaits = 8;
 
-    /// <summary>Blobs up to this size are read in one buffer and need no stream slot.</summary>
-    internal const long SingleReadSize = 64 * 1024;
-
     // How many images in flight need each blob: a stream of a blob many need gets a slot first.
     private readonly ConcurrentDictionary<Digest, int> _demand = new();
 
@@ -457,16 +454,9 @@ internal sealed class BlobCopier(RecordStore? records, TransferGate transfers, B
     private async Task UploadAsync(TransferStats stats, RegistryClient source, ImageReference sourceRepository, RegistryClient destination, ImageReference destinationRepository, Descriptor blob, Uri session, CancellationToken cancellationToken)
     {
         // The slot is taken before the source is asked: an open download is a stream too, and the
-        // slots bound how many there are (connections, buffers) whatever the number of images. A
-        // blob that fits in one read (a config, mostly) is no stream to bound: it goes without a
-        // slot, one at a time per image in flight, so on a far network the slots carry layers only.
+        // slots bound how many there are (connections, buffers) whatever the number of images.
         var target = destinationRepository.Repository;
-        var slotted = blob.Size > SingleReadSize;
-        if (slotted)
-        {
-            await transfers.WaitAsync(() => _demand.GetValueOrDefault(blob.Digest), cancellationToken).ConfigureAwait(false);
-        }
-
+        await transfers.WaitAsync(() => _demand.GetValueOrDefault(blob.Digest), cancellationToken).ConfigureAwait(false);
         stats.InFlight(+1);
         try
         {
@@ -489,10 +479,7 @@ internal sealed class BlobCopier(RecordStore? records, TransferGate transfers, B
         finally
         {
             stats.InFlight(-1);
-            if (slotted)
-            {
-                transfers.Release();
-            }
+            transfers.Release();
         }
 
         stats.Copied(blob.Size);
