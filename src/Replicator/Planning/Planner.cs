@@ -78,12 +78,21 @@ internal sealed class Planner(Retrier retry, ILogger logger, Shard shard)
             },
             CancellationToken.None);
 
+        // The destinations handed on, to keep the first rule's copy of one that two rules name. A
+        // plan of one rule alone (one pattern, whose repositories never share a destination:
+        // discovery left those out) needs each rule's own only while that rule is handed on, so
+        // what it remembers does not grow with the images.
         var seen = new Dictionary<string, (ImageReference Source, string Rule)>(StringComparer.Ordinal);
+        var oneRule = configuration.Rules.Count + configuration.PatternRules.Count == 1;
         try
         {
             await foreach (var listing in listings.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
             {
                 var (ruleTasks, failure) = await listing.ConfigureAwait(false);
+                if (oneRule)
+                {
+                    seen.Clear();
+                }
 
                 // A rule's place ahead is free once its tasks are handed on, so the listing stays
                 // at most that far ahead of the copying (and memory does not grow with the rules).
