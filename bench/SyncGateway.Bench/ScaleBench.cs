@@ -41,33 +41,52 @@ internal static partial class ScaleBench
 
     private sealed record Run(int Images, string Name, Measured Measured, string Load);
 
+    /// <summary>
+    /// A folder where the seeded sources are kept between runs (one copy per N), to measure
+    /// syncgateway again without seeding 10,000 repositories each time; unset, every run seeds.
+    /// </summary>
+    internal const string KeepSourcesVariable = "SYNCGATEWAY_BENCH_SCALE_SOURCES";
+
     public static async Task RunAsync(string syncgateway, Action<string> line)
     {
         var machineBefore = Uptime();
-        await using var source = await StartRegistryAsync();
-        using var seeder = new ImageSeeder(source.Host);
-        using var http = new HttpClient();
-        var layer = ImageSeeder.GzipBytes(1024, 5);
-        await seeder.PushImageAsync(LayerHome, Tag, [layer]);
-        var shared = (ImageSeeder.DigestOf(layer), (long)layer.Length);
+        var keep = Environment.GetEnvironmentVariable(KeepSourcesVariable) is { Length: > 0 } kept ? Path.GetFullPath(kept) : null;
         var expected = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
-        await SeedAsync(seeder, http, Outside, shared, new ConcurrentDictionary<string, string>(StringComparer.Ordinal));
         var folder = Directory.CreateTempSubdirectory("syncgateway-bench-scale-").FullName;
         var runs = new List<Run>();
         var seeding = new List<string>();
+        RegistryProcess? source = null;
         try
         {
-            foreach (var size in Sizes)
+            for (var s = 0; s < Sizes.Length; s++)
             {
+                var size = Sizes[s];
                 var clock = Stopwatch.StartNew();
-                var added = Enumerable.Range(expected.Count, size - expected.Count).Select(RepositoryName).ToList();
-                await SeedAsync(seeder, http, added, shared, expected);
-                seeding.Add(string.Create(CultureInfo.InvariantCulture, $"{added.Count} repositories in {clock.Elapsed.TotalSeconds:0.0} s ({added.Count / clock.Elapsed.TotalSeconds:0} images/s)"));
+                var (current, ready) = keep is null
+                    ? (source ?? await SeededSourceAsync(null), false)
+                    : await KeptSourceAsync(keep, s, expected, source);
+                source = current;
+                if (!ready)
+                {
+                    var added = size - expected.Count;
+                    await TopUpAsync(current, size, expected);
+                    if (keep is not null)
+                    {
+                        await File.WriteAllLinesAsync(Path.Combine(keep, $"{size}", "digests.tsv"), expected.Select(e => $"{e.Key}\t{e.Value}"));
+                    }
+
+                    seeding.Add(string.Create(CultureInfo.InvariantCulture, $"{added} repositories in {clock.Elapsed.TotalSeconds:0.0} s ({added / clock.Elapsed.TotalSeconds:0} images/s)"));
+                }
+                else
+                {
+                    seeding.Add($"none (the {size} kept in {keep})");
+                }
+
                 Console.WriteLine($"seeded {seeding[^1]}, {size} in the source");
 
                 await using var destination = await StartRegistryAsync();
                 var config = Path.Combine(folder, $"syncgateway-{size}.yaml");
-                await File.WriteAllTextAsync(config, Config(source.Host, destination.Host));
+                await File.WriteAllTextAsync(config, Config(current.Host, destination.Host));
                 string[] sync = ["sync", "--config", config, "--records", Path.Combine(folder, $"records-{size}.db"), "--proc", "5"];
                 runs.Add(await CheckedAsync(size, "cold", syncgateway, sync, m => Summary(m, size, synced: size)));
                 runs.Add(await CheckedAsync(size, "verify", syncgateway, ["verify", "--config", config], m => Verified(m, size)));
@@ -77,10 +96,92 @@ internal static partial class ScaleBench
         }
         finally
         {
+            if (source is not null)
+            {
+                await source.DisposeAsync();
+            }
+
             Directory.Delete(folder, recursive: true);
         }
 
         Report(line, runs, seeding, machineBefore, Uptime());
+    }
+
+    /// <summary>A source with the shared layer and the repositories outside <c>org/</c>, in <paramref name="storage"/> (null for the registry's own folder).</summary>
+    private static async Task<RegistryProcess> SeededSourceAsync(string? storage)
+    {
+        var source = await StartRegistryAsync(storage);
+        using var seeder = new ImageSeeder(source.Host);
+        using var http = new HttpClient();
+        var layer = ImageSeeder.GzipBytes(1024, 5);
+        await seeder.PushImageAsync(LayerHome, Tag, [layer]);
+        await SeedAsync(seeder, http, Outside, (ImageSeeder.DigestOf(layer), layer.Length), new ConcurrentDictionary<string, string>(StringComparer.Ordinal));
+        return source;
+    }
+
+    /// <summary>Pushes repositories <c>expected.Count</c> to <paramref name="size"/> - 1 into the source.</summary>
+    private static async Task TopUpAsync(RegistryProcess source, int size, ConcurrentDictionary<string, string> expected)
+    {
+        using var seeder = new ImageSeeder(source.Host);
+        using var http = new HttpClient();
+        var layer = ImageSeeder.GzipBytes(1024, 5);
+        await SeedAsync(seeder, http, Enumerable.Range(expected.Count, size - expected.Count).Select(RepositoryName).ToList(), (ImageSeeder.DigestOf(layer), layer.Length), expected);
+    }
+
+    /// <summary>
+    /// The source of <c>Sizes[index]</c> kept in <paramref name="keep"/>: served as it is when a
+    /// finished seeding left its digests there (ready), else made from the smaller one (or from
+    /// nothing) and returned to be topped up (not ready). Replaces <paramref name="previous"/>.
+    /// </summary>
+    private static async Task<(RegistryProcess Source, bool Ready)> KeptSourceAsync(string keep, int index, ConcurrentDictionary<string, string> expected, RegistryProcess? previous)
+    {
+        if (previous is not null)
+        {
+            await previous.DisposeAsync();
+        }
+
+        var home = Path.Combine(keep, $"{Sizes[index]}");
+        var storage = Path.Combine(home, "storage");
+        var digests = Path.Combine(home, "digests.tsv");
+        expected.Clear();
+        if (File.Exists(digests))
+        {
+            foreach (var fields in (await File.ReadAllLinesAsync(digests)).Select(l => l.Split('\t')))
+            {
+                expected[fields[0]] = fields[1];
+            }
+
+            return (await StartRegistryAsync(storage), true);
+        }
+
+        if (Directory.Exists(home))
+        {
+            Directory.Delete(home, recursive: true);
+        }
+
+        Directory.CreateDirectory(home);
+        if (index == 0)
+        {
+            return (await SeededSourceAsync(storage), false);
+        }
+
+        // The smaller source is finished (it was served before this one): a copy of it is topped up.
+        var smaller = Path.Combine(keep, $"{Sizes[index - 1]}");
+        using (var copy = Process.Start("cp", ["-a", Path.Combine(smaller, "storage"), storage]))
+        {
+            await copy.WaitForExitAsync();
+            if (copy.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"cp -a {smaller}/storage {storage} exited {copy.ExitCode}");
+            }
+        }
+
+        foreach (var fields in (await File.ReadAllLinesAsync(Path.Combine(smaller, "digests.tsv"))).Select(l => l.Split('\t')))
+        {
+            expected[fields[0]] = fields[1];
+        }
+
+        return (await StartRegistryAsync(storage), false);
     }
 
     /// <summary><c>org/team{k}/app{i}</c>, <c>org/team{k}/svc/app{i}</c> or <c>org/team{k}/svc/edge/app{i}</c>.</summary>
@@ -120,13 +221,13 @@ internal static partial class ScaleBench
     /// A registry whose storage is on tmpfs (<see cref="Tmpfs"/>) when the machine has one: on a
     /// shared ext4 disk, inode allocation in the kernel made the registries' own cost three times higher.
     /// </summary>
-    internal static async Task<RegistryProcess> StartRegistryAsync()
+    internal static async Task<RegistryProcess> StartRegistryAsync(string? storage = null)
     {
         var temp = Environment.GetEnvironmentVariable("TMPDIR");
         Environment.SetEnvironmentVariable("TMPDIR", StorageRoot);
         try
         {
-            return await RegistryProcess.StartAsync();
+            return await RegistryProcess.StartAsync(storage: storage);
         }
         finally
         {

@@ -37,7 +37,8 @@ public sealed class RegistryContainer : IAsyncDisposable
     /// <summary>Creates and starts the container; fails with <see cref="PortTakenException"/> when the host port is taken.</summary>
     /// <param name="folder">The registry's folder, with <c>config.yml</c>, mounted at the same path.</param>
     /// <param name="port">The host port, on 127.0.0.1, for the registry's port 5000.</param>
-    public static async Task<RegistryContainer> StartAsync(string folder, int port)
+    /// <param name="storage">A storage folder outside <paramref name="folder"/>, mounted at the same path too, or null.</param>
+    public static async Task<RegistryContainer> StartAsync(string folder, int port, string? storage = null)
     {
         if (!await DockerEngine.HasImageAsync(Image).ConfigureAwait(false))
         {
@@ -45,8 +46,14 @@ public sealed class RegistryContainer : IAsyncDisposable
         }
 
         var output = new LineSink();
-        var container = new ContainerBuilder(Image)
-            .WithBindMount(folder, folder)
+        var builder = new ContainerBuilder(Image).WithBindMount(folder, folder);
+        if (storage is not null)
+        {
+            Directory.CreateDirectory(storage);
+            builder = builder.WithBindMount(storage, storage);
+        }
+
+        var container = builder
             // the image's VOLUME would otherwise leave an anonymous volume behind every container
             .WithTmpfsMount("/var/lib/registry")
             .WithCommand(Path.Combine(folder, "config.yml"))

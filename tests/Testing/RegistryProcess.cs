@@ -69,9 +69,11 @@ public sealed class RegistryProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts a registry on <paramref name="port"/>, or on a free port. A free port can be taken by
-    /// another process between being found and being bound; then another one is tried.
+    /// another process between being found and being bound; then another one is tried. With
+    /// <paramref name="storage"/>, the registry serves (and keeps) that folder's blobs and
+    /// repositories instead of a folder of its own that goes with it (the benchmarks reuse a seeded one).
     /// </summary>
-    public static Task<RegistryProcess> StartAsync(string? username = null, string? password = null, int? port = null, int? catalogMaxEntries = null) =>
+    public static Task<RegistryProcess> StartAsync(string? username = null, string? password = null, int? port = null, int? catalogMaxEntries = null, string? storage = null) =>
         StartAsync(
             async folder =>
             {
@@ -85,7 +87,8 @@ public sealed class RegistryProcess : IAsyncDisposable
                 return $"auth:\n  htpasswd:\n    realm: syncgateway-test\n    path: {htpasswd}\n";
             },
             port,
-            catalogMaxEntries);
+            catalogMaxEntries,
+            storage);
 
     /// <summary>
     /// Starts a registry in token-auth mode: every request needs a bearer token of
@@ -113,6 +116,7 @@ public sealed class RegistryProcess : IAsyncDisposable
                     """);
             },
             port,
+            null,
             null).ConfigureAwait(false);
         try
         {
@@ -127,13 +131,13 @@ public sealed class RegistryProcess : IAsyncDisposable
         return registry;
     }
 
-    private static async Task<RegistryProcess> StartAsync(Func<string, Task<string>> authSection, int? port, int? catalogMaxEntries)
+    private static async Task<RegistryProcess> StartAsync(Func<string, Task<string>> authSection, int? port, int? catalogMaxEntries, string? storage)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await StartOnceAsync(authSection, port, catalogMaxEntries).ConfigureAwait(false);
+                return await StartOnceAsync(authSection, port, catalogMaxEntries, storage).ConfigureAwait(false);
             }
             catch (PortTakenException) when (port is null && attempt < 5)
             {
@@ -145,7 +149,8 @@ public sealed class RegistryProcess : IAsyncDisposable
     /// <param name="authSection">The config's <c>auth:</c> section (empty for none), made in the registry's folder.</param>
     /// <param name="port">The port to listen on, or null for a free one.</param>
     /// <param name="catalogMaxEntries">The largest catalog page the registry serves (distribution's catalog.maxentries).</param>
-    private static async Task<RegistryProcess> StartOnceAsync(Func<string, Task<string>> authSection, int? port, int? catalogMaxEntries)
+    /// <param name="storage">The storage folder to serve and keep, or null for one in the registry's folder.</param>
+    private static async Task<RegistryProcess> StartOnceAsync(Func<string, Task<string>> authSection, int? port, int? catalogMaxEntries, string? storage)
     {
         var engine = await DockerEngine.AvailabilityAsync().ConfigureAwait(false);
         var binary = engine.Answers ? null : FindBinary()
@@ -165,7 +170,7 @@ public sealed class RegistryProcess : IAsyncDisposable
               cache:
                 blobdescriptor: inmemory
               filesystem:
-                rootdirectory: {Path.Combine(folder, "data")}
+                rootdirectory: {storage ?? Path.Combine(folder, "data")}
               delete:
                 enabled: true
               maintenance:
@@ -180,7 +185,7 @@ public sealed class RegistryProcess : IAsyncDisposable
 
         if (binary is null)
         {
-            return await StartContainerAsync(folder, chosenPort).ConfigureAwait(false);
+            return await StartContainerAsync(folder, chosenPort, storage).ConfigureAwait(false);
         }
 
         DockerEngine.Report($"process ({engine.Reason})");
@@ -217,12 +222,12 @@ public sealed class RegistryProcess : IAsyncDisposable
         File.Move(replacement, htpasswd, overwrite: true);
     }
 
-    private static async Task<RegistryProcess> StartContainerAsync(string folder, int port)
+    private static async Task<RegistryProcess> StartContainerAsync(string folder, int port, string? storage)
     {
         RegistryContainer container;
         try
         {
-            container = await RegistryContainer.StartAsync(folder, port).ConfigureAwait(false);
+            container = await RegistryContainer.StartAsync(folder, port, storage).ConfigureAwait(false);
         }
         catch
         {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Runtime.ExceptionServices;
 using SyncGateway.Registry.Errors;
@@ -118,20 +119,47 @@ internal sealed class RegistryTransport(RegistryEndpoint endpoint, RegistryPipel
         return builder.Uri;
     }
 
+    /// <summary>
+    /// A small answer (a manifest, a tag list, a catalog page) read whole, failing once it passes
+    /// <paramref name="cap"/> bytes. A length the answer declares sizes the buffer exactly; an
+    /// answer without one is read through a pooled chunk, so reading one costs its own bytes and
+    /// not a fresh 80 KiB buffer each time (two of those were most of what a tiny image's copy allocated).
+    /// </summary>
     public static async Task<byte[]> ReadCappedAsync(HttpContent content, int cap, CancellationToken cancellationToken)
     {
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        var declared = content.Headers.ContentLength;
+        if (declared > cap)
         {
-            if (buffer.Length + read > cap)
-            {
-                throw new InvalidManifestException($"the answer is over the {cap}-byte limit");
-            }
+            throw new InvalidManifestException($"the answer is over the {cap}-byte limit ({declared} bytes declared)");
+        }
 
-            buffer.Write(chunk, 0, read);
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        if (declared is { } length)
+        {
+            // HTTP framing ends the body at its length (a shorter one fails the read), so this is all of it.
+            var body = new byte[length];
+            await stream.ReadExactlyAsync(body, cancellationToken).ConfigureAwait(false);
+            return body;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > cap)
+                {
+                    throw new InvalidManifestException($"the answer is over the {cap}-byte limit");
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
 
         return buffer.ToArray();

@@ -44,18 +44,23 @@ internal sealed class Discovery(Retrier retry, ILogger logger)
             var reason = $"{pattern.Registry} refused to list its repositories ({RetryPolicy.Describe(ex)}): a pattern source needs the catalog "
                 + "(/v2/_catalog). A Harbor robot account cannot list it: use an account that can, or name the repositories as rules of their own; Docker Hub has no catalog at all";
             ReplicatorLog.PlanFailed(logger, pattern.Key, reason);
-            return new DiscoveryResult([], [new PlanFailure(pattern.Key, reason)], 0);
+            return DiscoveryResult.Failed(new PlanFailure(pattern.Key, reason));
         }
         // Whatever goes wrong with one rule's listing fails that rule alone.
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             var reason = RetryPolicy.Describe(ex);
             ReplicatorLog.PlanFailed(logger, pattern.Key, reason);
-            return new DiscoveryResult([], [new PlanFailure(pattern.Key, reason)], 0);
+            return DiscoveryResult.Failed(new PlanFailure(pattern.Key, reason));
         }
 
-        var rules = new List<SyncRule>();
-        var bySource = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        // Every repository is expanded once here, to find the names that do not make a valid
+        // destination and the destinations two repositories would share; what is kept is the list of
+        // names, and the planner makes each rule again when it reaches it (10,000 repositories do not
+        // mean 10,000 rules held for the whole run).
+        var repositories = new List<string>(taken.Count);
+        var hashes = new HashSet<int>();
+        var twice = new HashSet<int>();
         foreach (var repository in taken)
         {
             if (!ImageReference.IsValidRepository(repository))
@@ -70,37 +75,72 @@ internal sealed class Discovery(Retrier retry, ILogger logger)
                 continue;
             }
 
-            rules.Add(rule);
+            repositories.Add(repository);
             foreach (var destination in rule.Destinations)
             {
-                var name = destination.Repository.Name;
-                if (!bySource.TryGetValue(name, out var sources))
+                var hash = StringComparer.Ordinal.GetHashCode(destination.Repository.Name);
+                if (!hashes.Add(hash))
                 {
-                    bySource.Add(name, sources = []);
+                    twice.Add(hash);
                 }
-
-                sources.Add(repository);
             }
         }
 
         // Templates that flatten ({name}) can send two repositories to one place: neither goes there.
-        var colliding = bySource.Where(d => d.Value.Count > 1).ToDictionary(d => d.Key, d => d.Value, StringComparer.Ordinal);
-        foreach (var (destination, sources) in colliding)
+        // Names whose hash came up twice are compared in full (a shared hash alone proves nothing).
+        var colliding = new HashSet<string>(StringComparer.Ordinal);
+        if (twice.Count > 0)
         {
-            failures.Add(new PlanFailure(pattern.Key, $"{string.Join(" and ", sources.Select(s => $"{pattern.Registry}/{s}"))} would all go to {destination}; none of them is copied there"));
+            var bySource = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            foreach (var repository in repositories)
+            {
+                foreach (var name in pattern.Expand(repository, out _)!.Destinations.Select(d => d.Repository.Name).Where(n => twice.Contains(StringComparer.Ordinal.GetHashCode(n))))
+                {
+                    if (!bySource.TryGetValue(name, out var sources))
+                    {
+                        bySource.Add(name, sources = []);
+                    }
+
+                    sources.Add(repository);
+                }
+            }
+
+            foreach (var (destination, sources) in bySource.Where(d => d.Value.Count > 1))
+            {
+                failures.Add(new PlanFailure(pattern.Key, $"{string.Join(" and ", sources.Select(s => $"{pattern.Registry}/{s}"))} would all go to {destination}; none of them is copied there"));
+                colliding.Add(destination);
+            }
         }
 
-        if (colliding.Count > 0)
-        {
-            rules = rules
-                .Select(r => r with { Destinations = r.Destinations.Where(d => !colliding.ContainsKey(d.Repository.Name)).ToList() })
-                .Where(r => r.Destinations.Count > 0)
-                .ToList();
-        }
-
-        return new DiscoveryResult(rules, failures, taken.Count);
+        return new DiscoveryResult(pattern, repositories, colliding, failures, taken.Count);
     }
 }
 
-/// <summary>What a pattern rule expanded to: the concrete rules, what was left out and why, and how many repositories matched.</summary>
-internal sealed record DiscoveryResult(IReadOnlyList<SyncRule> Rules, IReadOnlyList<PlanFailure> Failures, int Matched);
+/// <summary>
+/// What a pattern rule expanded to: the repositories it takes (made into rules one at a time by
+/// <see cref="Rules"/>), the destinations none of them goes to, what was left out and why, and how
+/// many repositories matched.
+/// </summary>
+internal sealed record DiscoveryResult(PatternRule? Pattern, IReadOnlyList<string> Repositories, IReadOnlySet<string> Colliding, IReadOnlyList<PlanFailure> Failures, int Matched)
+{
+    public static DiscoveryResult Failed(PlanFailure failure) => new(null, [], new HashSet<string>(), [failure], 0);
+
+    /// <summary>The concrete rules, made as they are enumerated, without the destinations two repositories share.</summary>
+    public IEnumerable<SyncRule> Rules()
+    {
+        foreach (var repository in Repositories)
+        {
+            var rule = Pattern!.Expand(repository, out _)!;
+            if (Colliding.Count > 0 && rule.Destinations.Any(d => Colliding.Contains(d.Repository.Name)))
+            {
+                rule = rule with { Destinations = rule.Destinations.Where(d => !Colliding.Contains(d.Repository.Name)).ToList() };
+                if (rule.Destinations.Count == 0)
+                {
+                    continue;
+                }
+            }
+
+            yield return rule;
+        }
+    }
+}

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using SyncGateway.Registry.Errors;
 using SyncGateway.Registry.Protocol;
@@ -42,60 +43,56 @@ internal sealed class Planner(Retrier retry, ILogger logger, Shard shard)
             Enumerable.Range(0, discovered.Length),
             new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
             async (i, ct) => discovered[i] = await _discovery.ExpandAsync(configuration.PatternRules[i], run, ct).ConfigureAwait(false)).ConfigureAwait(false);
-        var rules = configuration.Rules.Concat(discovered.SelectMany(d => d.Rules)).ToList();
+        // A pattern's rules are made as the listing reaches them, not held for the whole run.
+        var rules = configuration.Rules.Concat(discovered.SelectMany(d => d.Rules()));
         if (!shard.IsWhole)
         {
             var owners = new ShardMap(configuration);
-            rules = rules.Where(r => owners.Owns(shard, r.Source)).ToList();
+            rules = rules.Where(r => owners.Owns(shard, r.Source));
         }
 
         var failures = new List<PlanFailure>(discovered.SelectMany(d => d.Failures));
 
+        // The listings started, in the rules' order; at most `concurrency` of them not yet handed on.
         using var ahead = new SemaphoreSlim(concurrency, concurrency);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var expansions = rules.Select(_ => new TaskCompletionSource<(List<SyncTask>?, PlanFailure?)>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray<TaskCompletionSource<(List<SyncTask>?, PlanFailure?)>?>();
+        var listings = Channel.CreateUnbounded<Task<(List<SyncTask>?, PlanFailure?)>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var starter = Task.Run(
             async () =>
             {
-                var started = new List<Task>();
                 try
                 {
-                    for (var i = 0; i < rules.Count; i++)
+                    foreach (var rule in rules)
                     {
                         await ahead.WaitAsync(stop.Token).ConfigureAwait(false);
-                        var (rule, slot) = (rules[i], expansions[i]!);
-                        started.Add(Task.Run(async () =>
-                        {
-                            try
-                            {
-                                slot.TrySetResult(await ExpandAsync(rule, run, stop.Token).ConfigureAwait(false));
-                            }
-                            catch (Exception ex)
-                            {
-                                slot.TrySetException(ex);
-                            }
-                        }));
+                        listings.Writer.TryWrite(Task.Run(() => ExpandAsync(rule, run, stop.Token)));
                     }
-                }
-                catch (OperationCanceledException)
-                {
-                    foreach (var slot in expansions)
-                    {
-                        slot?.TrySetCanceled(stop.Token);
-                    }
-                }
 
-                await Task.WhenAll(started).ConfigureAwait(false);
+                    listings.Writer.TryComplete();
+                }
+                catch (Exception ex)
+                {
+                    // Stopped (the copying ended early, or the run was cancelled): the reader learns it too.
+                    listings.Writer.TryComplete(ex);
+                }
             },
             CancellationToken.None);
 
+        // The destinations handed on, to keep the first rule's copy of one that two rules name. A
+        // plan of one rule alone (one pattern, whose repositories never share a destination:
+        // discovery left those out) needs each rule's own only while that rule is handed on, so
+        // what it remembers does not grow with the images.
         var seen = new Dictionary<string, (ImageReference Source, string Rule)>(StringComparer.Ordinal);
+        var oneRule = configuration.Rules.Count + configuration.PatternRules.Count == 1;
         try
         {
-            for (var i = 0; i < rules.Count; i++)
+            await foreach (var listing in listings.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
             {
-                var (ruleTasks, failure) = await expansions[i]!.Task.ConfigureAwait(false);
-                expansions[i] = null; // handed on below: the rule's tasks are not held to the end of the run
+                var (ruleTasks, failure) = await listing.ConfigureAwait(false);
+                if (oneRule)
+                {
+                    seen.Clear();
+                }
 
                 // A rule's place ahead is free once its tasks are handed on, so the listing stays
                 // at most that far ahead of the copying (and memory does not grow with the rules).
@@ -126,9 +123,14 @@ internal sealed class Planner(Retrier retry, ILogger logger, Shard shard)
         }
         finally
         {
-            // Whatever is still being listed (the copying stopped) is not waited for in vain.
+            // Whatever is still being listed (the copying stopped) is not waited for in vain, but
+            // it is waited for: nothing runs on after this returns.
             await stop.CancelAsync().ConfigureAwait(false);
             await starter.ConfigureAwait(false);
+            while (listings.Reader.TryRead(out var left))
+            {
+                await left.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            }
         }
 
         return new Plan([], failures)

@@ -6,13 +6,17 @@ namespace SyncGateway.Replicator.Records;
 /// <summary>
 /// The SQLite file under the records (WAL): its schema, kept up to date, and the one connection
 /// every statement goes through, used by one caller at a time. Each statement takes
-/// microseconds, and a single writer never waits on SQLite's file locks. Any thread may call.
+/// microseconds, and a single writer never waits on SQLite's file locks. Each statement is
+/// compiled once and kept (a 10,000-image run runs a handful of them 70,000 times). Any thread may call.
 /// </summary>
 internal sealed class RecordsDatabase : IDisposable
 {
     private const int SchemaVersion = 2;
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
+
+    // The statements run outside a transaction, prepared once each; used only under the gate.
+    private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
 
     private RecordsDatabase(SqliteConnection connection, TimeProvider time)
     {
@@ -107,6 +111,11 @@ internal sealed class RecordsDatabase : IDisposable
 
     public void Dispose()
     {
+        foreach (var command in _prepared.Values)
+        {
+            command.Dispose();
+        }
+
         _connection.Dispose();
         _gate.Dispose();
     }
@@ -116,8 +125,7 @@ internal sealed class RecordsDatabase : IDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var command = Command(sql, parameters);
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return await Prepared(sql, parameters).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -130,8 +138,7 @@ internal sealed class RecordsDatabase : IDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var command = Command(sql, parameters);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var reader = await Prepared(sql, parameters).ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             var result = new List<T>();
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -144,6 +151,23 @@ internal sealed class RecordsDatabase : IDisposable
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>The kept statement for <paramref name="sql"/>, given these values (the caller holds the gate).</summary>
+    private SqliteCommand Prepared(string sql, (string Name, object Value)[] parameters)
+    {
+        if (!_prepared.TryGetValue(sql, out var command))
+        {
+            _prepared.Add(sql, command = Command(sql, parameters));
+            return command;
+        }
+
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters[name].Value = value;
+        }
+
+        return command;
     }
 
     public SqliteCommand Command(string sql, (string Name, object Value)[] parameters)
