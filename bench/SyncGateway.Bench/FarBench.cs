@@ -102,7 +102,7 @@ internal static class FarBench
     /// for root (whose cache is <see cref="SystemCache"/> whatever HOME says), an empty folder
     /// bind-mounted over the system cache in a private mount namespace of its own (<c>unshare -m</c>).
     /// </summary>
-    private static (string Program, string[] Arguments, Dictionary<string, string> Environment, string Cache) FreshCache(string folder, string[] command)
+    internal static (string Program, string[] Arguments, Dictionary<string, string> Environment, string Cache) FreshCache(string folder, string[] command)
     {
         var home = Directory.CreateDirectory(Path.Combine(folder, "home")).FullName;
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
