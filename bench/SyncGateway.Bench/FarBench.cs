@@ -17,6 +17,9 @@ internal static class FarBench
     private static readonly TimeSpan SourceDelay = TimeSpan.FromMilliseconds(15);
     private static readonly TimeSpan DestinationDelay = TimeSpan.FromMilliseconds(40);
 
+    // syncgateway's images in flight (SyncOptions.DefaultImagesInFlight): what the write floor allows besides the streams.
+    private const int FloorRequestsInFlight = 64;
+
     private sealed record Run(string Tool, string Name, Measured Measured, RequestCounts Source, RequestCounts Destination, string Load);
 
     public static async Task RunAsync(string syncgateway, Action<string> line)
@@ -34,6 +37,9 @@ internal static class FarBench
         var folder = Directory.CreateTempSubdirectory("syncgateway-bench-far-").FullName;
         var runs = new List<Run>();
         string cacheSetUp;
+        WritePath.Measure floor;
+        string floorLoad;
+        RequestCounts floorRequests;
         try
         {
             // SYNCGATEWAY_BENCH_BASELINE names another build (an earlier commit's) to run the same way
@@ -88,6 +94,17 @@ internal static class FarBench
 
                 cacheSetUp = CacheSetUp(systemCacheBefore, caches);
             }
+
+            // The least any tool that keeps to five blob streams needs here: every blob and manifest
+            // written once through the same far proxy, the bytes from memory (read before the clock).
+            await using (var destination = await RegistryProcess.StartAsync())
+            await using (var destinationProxy = await LatencyProxy.StartAsync(destination.BaseUri, DestinationDelay))
+            {
+                var load = LoadAverage();
+                floor = await WritePath.MeasureAsync(source.Host, workload.RepositoryNames, destinationProxy.Host, pipe: false, requestsInFlight: FloorRequestsInFlight);
+                floorLoad = $"{load}, {LoadAverage()}";
+                floorRequests = destinationProxy.Take();
+            }
         }
         finally
         {
@@ -95,6 +112,7 @@ internal static class FarBench
         }
 
         Report(line, workload, images, runs, cacheSetUp);
+        ReportFloor(line, runs, floor, floorLoad, floorRequests);
     }
 
     /// <summary>
@@ -201,6 +219,14 @@ internal static class FarBench
 
         line("");
         line($"skopeo's cache: {cacheSetUp}");
+    }
+
+    private static void ReportFloor(Action<string> line, List<Run> runs, WritePath.Measure floor, string load, RequestCounts requests)
+    {
+        var ours = runs.Single(r => r.Tool == "syncgateway" && r.Name == "cold").Measured.Wall;
+        var theirs = runs.Single(r => r.Tool == "skopeo" && r.Name == "cold").Measured.Wall;
+        line("");
+        line(string.Create(CultureInfo.InvariantCulture, $"Write floor (the same run, a fresh destination behind the same {DestinationDelay.TotalMilliseconds:0} ms proxy): every blob once with its own upload session, mounts, every manifest; five blob streams at a time, {FloorRequestsInFlight} other requests; bytes from memory, read from the source before the clock, no process start: **{floor.Elapsed.TotalSeconds:0.00} s** ({requests.Total} requests: {requests}; load {load}). syncgateway cold is {ours / floor.Elapsed:0.00}x the floor; skopeo cold / floor = {theirs / floor.Elapsed:0.0}x, the most a tool that keeps to `--proc 5` could be faster than skopeo here."));
     }
 
     /// <summary>The machine's one-minute load average: other work on the cores shows in the wall times.</summary>

@@ -22,13 +22,9 @@ internal sealed class LatencyProxy : IAsyncDisposable
         proxy.Around = async context =>
         {
             _counts.AddOrUpdate(context.Request.Method, 1, (_, count) => count + 1);
-            if (KeepArrivals)
-            {
-                _arrivals.Enqueue($"{Clock.Elapsed.TotalMilliseconds:0} {context.Request.Method} {context.Request.Path}{context.Request.QueryString}");
-            }
-
+            var arrived = Clock.Elapsed.TotalMilliseconds;
             await Task.Delay(Delay, context.RequestAborted);
-            return null;
+            return KeepArrivals ? new Answered(this, arrived, $"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}") : null;
         };
     }
 
@@ -37,19 +33,29 @@ internal sealed class LatencyProxy : IAsyncDisposable
 
     public TimeSpan Delay { get; }
 
-    /// <summary>Whether every request's arrival (milliseconds on a clock all proxies share, method, path) is kept for <see cref="TakeArrivals"/>.</summary>
+    /// <summary>
+    /// Whether every request is kept for <see cref="TakeArrivals"/>: when it arrived and when its answer was sent
+    /// (milliseconds on a clock all proxies share), method, path.
+    /// </summary>
     public bool KeepArrivals { get; init; } = Environment.GetEnvironmentVariable("SYNCGATEWAY_BENCH_LOGS") is { Length: > 0 };
 
-    /// <summary>The arrivals kept since the last call, oldest first.</summary>
+    /// <summary>The requests kept since the last call, by arrival, oldest first: <c>arrived answered METHOD path</c>.</summary>
     public IReadOnlyList<string> TakeArrivals()
     {
-        var taken = new List<string>();
+        var taken = new List<(double Arrived, string Line)>();
         while (_arrivals.TryDequeue(out var arrival))
         {
-            taken.Add(arrival);
+            taken.Add((double.Parse(arrival.AsSpan(0, arrival.IndexOf(' ')), System.Globalization.CultureInfo.InvariantCulture), arrival));
         }
 
-        return taken;
+        return taken.OrderBy(a => a.Arrived).Select(a => a.Line).ToList();
+    }
+
+    // Disposed by the proxy when the answer has gone back to the client.
+    private sealed class Answered(LatencyProxy proxy, double arrived, string request) : IDisposable
+    {
+        public void Dispose() =>
+            proxy._arrivals.Enqueue(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{arrived:0} {Clock.Elapsed.TotalMilliseconds:0} {request}"));
     }
 
     public static async Task<LatencyProxy> StartAsync(Uri target, TimeSpan delay) => new(await FaultProxy.StartAsync(target), delay);

@@ -22,7 +22,11 @@ internal static class WritePath
     public static async Task<TimeSpan> MeasureAsync(string source, IEnumerable<string> repositories, string destination) =>
         (await MeasureAsync(source, repositories, destination, pipe: false)).Elapsed;
 
-    public static async Task<Measure> MeasureAsync(string source, IEnumerable<string> repositories, string destination, bool pipe)
+    /// <summary>
+    /// <paramref name="requestsInFlight"/> bounds the requests that carry no blob (upload POSTs,
+    /// mounts, manifests); blob streams are five at a time whatever it says.
+    /// </summary>
+    public static async Task<Measure> MeasureAsync(string source, IEnumerable<string> repositories, string destination, bool pipe, int requestsInFlight = Parallel)
     {
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 64 });
         var manifests = new List<(string Repository, string Tag, byte[] Bytes, string MediaType)>();
@@ -61,11 +65,14 @@ internal static class WritePath
             }
         }
 
-        // Each blob once, into the first repository that needs it.
-        await System.Threading.Tasks.Parallel.ForEachAsync(firstHome, new ParallelOptions { MaxDegreeOfParallelism = Parallel }, async (entry, _) =>
+        // Each blob once, into the first repository that needs it: the session opened, then the bytes in one of the streams.
+        using var streams = new SemaphoreSlim(Parallel);
+        await System.Threading.Tasks.Parallel.ForEachAsync(firstHome, new ParallelOptions { MaxDegreeOfParallelism = requestsInFlight }, async (entry, _) =>
         {
             using var start = await http.PostAsync($"http://{destination}/v2/{entry.Value}/blobs/uploads/", null);
             var location = new Uri(new Uri($"http://{destination}/"), start.Headers.Location!);
+            await streams.WaitAsync();
+            using var stream = new Releaser(streams);
             using var read = pipe ? await http.GetAsync($"http://{source}/v2/{entry.Value}/blobs/{entry.Key}", HttpCompletionOption.ResponseHeadersRead) : null;
             using HttpContent content = read is null
                 ? new ByteArrayContent(blobs[entry.Key])
@@ -91,7 +98,7 @@ internal static class WritePath
             }
         }
 
-        await System.Threading.Tasks.Parallel.ForEachAsync(mounts, new ParallelOptions { MaxDegreeOfParallelism = Parallel }, async (mount, _) =>
+        await System.Threading.Tasks.Parallel.ForEachAsync(mounts, new ParallelOptions { MaxDegreeOfParallelism = requestsInFlight }, async (mount, _) =>
         {
             using var answer = await http.PostAsync($"http://{destination}/v2/{mount.Repository}/blobs/uploads/?mount={mount.Digest}&from={Uri.EscapeDataString(firstHome[mount.Digest])}", null);
             if (answer.StatusCode != System.Net.HttpStatusCode.Created)
@@ -101,7 +108,7 @@ internal static class WritePath
         });
 
         // And every manifest.
-        await System.Threading.Tasks.Parallel.ForEachAsync(manifests, new ParallelOptions { MaxDegreeOfParallelism = Parallel }, async (image, _) =>
+        await System.Threading.Tasks.Parallel.ForEachAsync(manifests, new ParallelOptions { MaxDegreeOfParallelism = requestsInFlight }, async (image, _) =>
         {
             using var content = new ByteArrayContent(image.Bytes);
             content.Headers.ContentType = new MediaTypeHeaderValue(image.MediaType);
@@ -110,6 +117,11 @@ internal static class WritePath
         });
 
         return new Measure(clock.Elapsed, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds, sent);
+    }
+
+    private sealed class Releaser(SemaphoreSlim semaphore) : IDisposable
+    {
+        public void Dispose() => semaphore.Release();
     }
 
     private static async Task EnsureAsync(HttpResponseMessage response, string what)

@@ -10,6 +10,7 @@ namespace SyncGateway.Registry.Client;
 public sealed class RegistryClient
 {
     private readonly RegistryPipeline _pipeline;
+    private int _connected;
 
     internal RegistryClient(RegistryEndpoint endpoint, RegistryPipeline pipeline, TimeProvider time)
     {
@@ -44,6 +45,32 @@ public sealed class RegistryClient
     /// sends to whichever scheme it answers on.
     /// </summary>
     public Uri BaseUri => _pipeline.BaseUri;
+
+    /// <summary>
+    /// Sends <c>GET /v2/</c> ahead of the work, once per client: the first requests then find a
+    /// connection open, an <c>insecure</c> registry's scheme settled and its challenge known,
+    /// instead of each waiting for those round trips. Best effort: whatever fails here fails again,
+    /// named, on the requests that need the registry.
+    /// </summary>
+    public async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _connected, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            using var timeout = RegistryTransport.Timeout(cancellationToken);
+            using var request = new HttpRequestMessage(HttpMethod.Get, BaseUri);
+            request.Options.Set(RegistryRequest.ConnectKey, true);
+            using var response = await _pipeline.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Best effort, as said: the work's own requests report what is wrong.
+        }
+    }
 
     /// <summary>
     /// The pipeline as a plain invoker, for forwarding requests as they are. A request gets the

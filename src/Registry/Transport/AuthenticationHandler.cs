@@ -17,6 +17,19 @@ internal sealed class AuthenticationHandler(RegistryAuthenticator authenticator,
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        if (request.IsConnect())
+        {
+            // Sent ahead of the work: a challenge it meets is learnt, so the first requests go with credentials.
+            var answer = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            if (answer.StatusCode == HttpStatusCode.Unauthorized)
+            {
+                authenticator.OnUnauthorized(answer, request, string.Empty);
+            }
+
+            _probed = true;
+            return answer;
+        }
+
         if (!request.Options.TryGetValue(RegistryRequest.ScopeKey, out var scope))
         {
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);

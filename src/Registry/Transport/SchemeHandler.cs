@@ -18,7 +18,17 @@ internal sealed class SchemeHandler(string apiHost) : DelegatingHandler
         var uri = request.RequestUri!;
         if (uri.Scheme == Uri.UriSchemeHttps && string.Equals(uri.Authority, apiHost, StringComparison.OrdinalIgnoreCase))
         {
-            var scheme = _scheme ?? await ProbeAsync(cancellationToken).ConfigureAwait(false);
+            var scheme = _scheme;
+            if (scheme is null)
+            {
+                // A connect request is a probe itself: the answer of the scheme that answered is its answer.
+                (scheme, var answer) = await ProbeAsync(request.IsConnect(), cancellationToken).ConfigureAwait(false);
+                if (answer is not null)
+                {
+                    return answer;
+                }
+            }
+
             if (scheme == Uri.UriSchemeHttp)
             {
                 request.RequestUri = new UriBuilder(uri) { Scheme = Uri.UriSchemeHttp, Port = uri.IsDefaultPort ? -1 : uri.Port }.Uri;
@@ -28,14 +38,15 @@ internal sealed class SchemeHandler(string apiHost) : DelegatingHandler
         return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<string> ProbeAsync(CancellationToken cancellationToken)
+    /// <summary>The scheme that answers, and, when <paramref name="keep"/> asks and this call probed, the probe's answer.</summary>
+    private async Task<(string Scheme, HttpResponseMessage? Answer)> ProbeAsync(bool keep, CancellationToken cancellationToken)
     {
         await _probing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_scheme is { } known)
             {
-                return known;
+                return (known, null);
             }
 
             foreach (var scheme in new[] { Uri.UriSchemeHttps, Uri.UriSchemeHttp })
@@ -45,8 +56,15 @@ internal sealed class SchemeHandler(string apiHost) : DelegatingHandler
                     using var probe = new HttpRequestMessage(HttpMethod.Get, new Uri($"{scheme}://{apiHost}/v2/"));
                     using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                     timeout.CancelAfter(ProbeTimeout);
-                    using var response = await base.SendAsync(probe, timeout.Token).ConfigureAwait(false);
-                    return _scheme = scheme;
+                    var response = await base.SendAsync(probe, timeout.Token).ConfigureAwait(false);
+                    _scheme = scheme;
+                    if (keep)
+                    {
+                        return (scheme, response);
+                    }
+
+                    response.Dispose();
+                    return (scheme, null);
                 }
                 catch (HttpRequestException)
                 {

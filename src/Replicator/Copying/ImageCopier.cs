@@ -71,17 +71,28 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
         // A rule's platforms win over the run's --os/--arch.
         var platforms = task.Platforms.IsEmpty ? options.Platforms : task.Platforms;
 
+        var recorded = records is null || (options.Force && task.Overwrite)
+            ? null
+            : await records.FindTagAsync(task.Destination, cancellationToken).ConfigureAwait(false);
+
         // A release tag that never moves and that the records say was replicated costs nothing.
-        if (task.Immutable && !options.Force && records is not null
-            && await records.FindTagAsync(task.Destination, cancellationToken).ConfigureAwait(false) is { } recorded)
+        if (task.Immutable && !options.Force && recorded is { } replicated)
         {
-            lane.Result = new CopyResult(recorded, AlreadyInSync: true);
+            lane.Result = new CopyResult(replicated, AlreadyInSync: true);
             return;
         }
 
         // The destination first: when it lacks the tag, the source manifest is needed anyway and
         // one GET replaces a HEAD and a GET. When it has the tag, a HEAD at the source decides
-        // (or, for an immutable tag, nothing more: present means done).
+        // (or, for an immutable tag, nothing more: present means done). When the records say the
+        // tag was given to the destination, it most likely still has it: the source is asked at
+        // the same time, so an image in sync costs one round trip instead of two.
+        if (recorded is not null && !task.Immutable)
+        {
+            // Its failure is seen by whoever needs the answer; when nobody does, it is dropped here.
+            _ = sourceHead.Value.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
         var existing = options.Force && task.Overwrite
             ? null
             : await retry.RunAsync(ct => lane.Destination.Manifests.HeadAsync(task.Destination.Repository, task.Destination.Reference, ct), run.Stats, cancellationToken).ConfigureAwait(false);

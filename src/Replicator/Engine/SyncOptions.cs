@@ -20,8 +20,8 @@ public sealed record SyncOptions
         init;
     } = DefaultImagesInFlight;
 
-    /// <summary>Enough to hide ~50 ms round trips at a few hundred requests a second.</summary>
-    public const int DefaultImagesInFlight = 32;
+    /// <summary>Enough to hide ~50 ms round trips at about a thousand requests a second.</summary>
+    public const int DefaultImagesInFlight = 64;
 
     public int Retries { get; init; } = 2;
 

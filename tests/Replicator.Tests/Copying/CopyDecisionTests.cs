@@ -77,6 +77,53 @@ public sealed class CopyDecisionTests : IDisposable
     }
 
     [Fact]
+    public async Task AnImageTheRecordsSayWasReplicated_IsAskedOfBothRegistriesAtOnce()
+    {
+        await _records.RecordTagAsync(Task.Destination, ManifestDigest, Task.Source, default);
+        _destination.On("HEAD", "/v2/m/app/manifests/1", HttpStatusCode.OK, Digested(ManifestDigest));
+        _source.On("HEAD", "/v2/lib/app/manifests/1", HttpStatusCode.OK, Digested(ManifestDigest));
+
+        // The destination answers only once the source has been asked (or after five seconds).
+        var sourceAsked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var askedInTurn = false;
+        _source.Hold = _ =>
+        {
+            sourceAsked.TrySetResult();
+            return System.Threading.Tasks.Task.CompletedTask;
+        };
+        _destination.Hold = async _ =>
+        {
+            try
+            {
+                await sourceAsked.Task.WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (TimeoutException)
+            {
+                askedInTurn = true;
+            }
+        };
+
+        var result = await CopyAsync();
+
+        Assert.Equal(SyncStatus.AlreadyInSync, result.Status);
+        Assert.False(askedInTurn, "the source HEAD waited for the destination's answer");
+        Assert.Equal(["HEAD /v2/lib/app/manifests/1"], _source.Requests);
+        Assert.Equal(["HEAD /v2/m/app/manifests/1"], _destination.Requests);
+    }
+
+    [Fact]
+    public async Task AnImageTheRecordsDoNotKnow_MissingAtTheDestination_CostsOneManifestGet_AndNoSourceHead()
+    {
+        MissingTag();
+        _destination.On("POST", "/v2/m/app/blobs/uploads/", HttpStatusCode.Created);
+
+        var result = await CopyAsync();
+
+        Assert.Equal(SyncStatus.Synced, result.Status);
+        Assert.Equal(["GET /v2/lib/app/manifests/1"], _source.Requests);
+    }
+
+    [Fact]
     public async Task AnImageInSync_WithReferrers_CostsTheReferrersLookupOnce_ThenFourHeadsOfTheTagSchema()
     {
         _destination.On("HEAD", "/v2/m/app/manifests/1", HttpStatusCode.OK, Digested(ManifestDigest));
