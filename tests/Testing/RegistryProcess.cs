@@ -37,7 +37,10 @@ public sealed class RegistryProcess : IAsyncDisposable
     /// <summary><c>127.0.0.1:port</c>, the registry's host as images name it.</summary>
     public string Host => $"127.0.0.1:{Port}";
 
-    public Uri BaseUri => new($"http://{Host}/");
+    public Uri BaseUri => new($"{(Tls ? "https" : "http")}://{Host}/");
+
+    /// <summary>Whether the registry speaks HTTPS (with a self-signed certificate, <see cref="StartWithTlsAsync"/>).</summary>
+    public bool Tls { get; private init; }
 
     public int Port { get; }
 
@@ -131,13 +134,20 @@ public sealed class RegistryProcess : IAsyncDisposable
         return registry;
     }
 
-    private static async Task<RegistryProcess> StartAsync(Func<string, Task<string>> authSection, int? port, int? catalogMaxEntries, string? storage)
+    /// <summary>
+    /// Starts a registry that speaks HTTPS only, with a self-signed certificate for 127.0.0.1 made in
+    /// its folder: what an <c>insecure</c> registry that has TLS looks like. Plain HTTP to its port is
+    /// answered with a 400 of the registry's own.
+    /// </summary>
+    public static Task<RegistryProcess> StartWithTlsAsync() => StartAsync(_ => Task.FromResult(string.Empty), port: null, catalogMaxEntries: null, storage: null, tls: true);
+
+    private static async Task<RegistryProcess> StartAsync(Func<string, Task<string>> authSection, int? port, int? catalogMaxEntries, string? storage, bool tls = false)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await StartOnceAsync(authSection, port, catalogMaxEntries, storage).ConfigureAwait(false);
+                return await StartOnceAsync(authSection, port, catalogMaxEntries, storage, tls).ConfigureAwait(false);
             }
             catch (PortTakenException) when (port is null && attempt < 5)
             {
@@ -150,7 +160,8 @@ public sealed class RegistryProcess : IAsyncDisposable
     /// <param name="port">The port to listen on, or null for a free one.</param>
     /// <param name="catalogMaxEntries">The largest catalog page the registry serves (distribution's catalog.maxentries).</param>
     /// <param name="storage">The storage folder to serve and keep, or null for one in the registry's folder.</param>
-    private static async Task<RegistryProcess> StartOnceAsync(Func<string, Task<string>> authSection, int? port, int? catalogMaxEntries, string? storage)
+    /// <param name="tls">Whether the registry speaks HTTPS, with a self-signed certificate made in its folder.</param>
+    private static async Task<RegistryProcess> StartOnceAsync(Func<string, Task<string>> authSection, int? port, int? catalogMaxEntries, string? storage, bool tls)
     {
         var engine = await DockerEngine.AvailabilityAsync().ConfigureAwait(false);
         var binary = engine.Answers ? null : FindBinary()
@@ -158,6 +169,7 @@ public sealed class RegistryProcess : IAsyncDisposable
         var folder = Directory.CreateTempSubdirectory("syncgateway-registry-").FullName;
         var chosenPort = port ?? FreePort();
         var auth = await authSection(folder).ConfigureAwait(false);
+        var https = tls ? await SelfSignedCertificate.WriteAsync(folder).ConfigureAwait(false) : string.Empty;
 
         var config = Path.Combine(folder, "config.yml");
         await File.WriteAllTextAsync(config, $"""
@@ -178,6 +190,7 @@ public sealed class RegistryProcess : IAsyncDisposable
                   enabled: false
             http:
               addr: {(binary is null ? ":5000" : $"127.0.0.1:{chosenPort}")}
+            {https}
             catalog:
               maxentries: {catalogMaxEntries ?? 1000}
             {auth}
@@ -185,7 +198,7 @@ public sealed class RegistryProcess : IAsyncDisposable
 
         if (binary is null)
         {
-            return await StartContainerAsync(folder, chosenPort, storage).ConfigureAwait(false);
+            return await StartContainerAsync(folder, chosenPort, storage, tls).ConfigureAwait(false);
         }
 
         DockerEngine.Report($"process ({engine.Reason})");
@@ -196,7 +209,7 @@ public sealed class RegistryProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         var process = Process.Start(info) ?? throw new InvalidOperationException($"{binary} did not start");
-        var registry = new RegistryProcess(process, folder, chosenPort);
+        var registry = new RegistryProcess(process, folder, chosenPort) { Tls = tls };
         process.OutputDataReceived += (_, e) => registry.Append(e.Data);
         process.ErrorDataReceived += (_, e) => registry.Append(e.Data);
         process.BeginOutputReadLine();
@@ -222,7 +235,7 @@ public sealed class RegistryProcess : IAsyncDisposable
         File.Move(replacement, htpasswd, overwrite: true);
     }
 
-    private static async Task<RegistryProcess> StartContainerAsync(string folder, int port, string? storage)
+    private static async Task<RegistryProcess> StartContainerAsync(string folder, int port, string? storage, bool tls)
     {
         RegistryContainer container;
         try
@@ -236,7 +249,7 @@ public sealed class RegistryProcess : IAsyncDisposable
         }
 
         DockerEngine.Report($"container {RegistryContainer.Image}");
-        var registry = new RegistryProcess(container, folder, port);
+        var registry = new RegistryProcess(container, folder, port) { Tls = tls };
         await registry.WaitUntilReadyAsync().ConfigureAwait(false);
         return registry;
     }
@@ -296,7 +309,8 @@ public sealed class RegistryProcess : IAsyncDisposable
 
     private async Task WaitUntilReadyAsync()
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        // A registry with TLS has a certificate of its own making: it is not checked here.
+        using var http = new HttpClient(new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true } }) { Timeout = TimeSpan.FromSeconds(2) };
         for (var attempt = 0; attempt < 100; attempt++)
         {
             if (HasExited)

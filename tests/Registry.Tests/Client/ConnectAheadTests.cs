@@ -28,6 +28,23 @@ public sealed class ConnectAheadTests
     }
 
     [Fact]
+    public async Task AnInsecureRegistryThatSpeaksTls_IsSpokenToOverHttps_ThoughItsPortAnswersPlainHttpToo()
+    {
+        await using var registry = await RegistryProcess.StartWithTlsAsync();
+        using var plain = new HttpClient();
+        using var refused = await plain.GetAsync($"http://{registry.Host}/v2/");
+        using var pool = new RegistryClientPool([new RegistryEndpoint { Host = registry.Host, Insecure = true }], TimeProvider.System);
+        var client = pool.Get(registry.Host, "lib/app");
+
+        await client.ConnectAsync(CancellationToken.None);
+        var head = await client.Manifests.HeadAsync("lib/app", "1", CancellationToken.None);
+
+        // The registry answers plain HTTP with a 400 of its own; the client took the HTTPS answer and its 404.
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Null(head);
+    }
+
+    [Fact]
     public async Task ConnectingToATokenRegistry_LearnsItsChallenge_SoTheFirstRequestGoesWithAToken()
     {
         await using var issuer = await TokenIssuer.StartAsync();
