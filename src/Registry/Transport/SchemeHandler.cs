@@ -70,7 +70,9 @@ internal sealed class SchemeHandler(string apiHost) : DelegatingHandler
             }
             else if (await https.ConfigureAwait(false) is { } secure)
             {
+                // A TLS port may never answer the plain request: it is not waited for.
                 (scheme, answer) = (Uri.UriSchemeHttps, secure);
+                await probing.CancelAsync().ConfigureAwait(false);
                 await DiscardAsync(http).ConfigureAwait(false);
             }
             else
