@@ -45,6 +45,7 @@ internal static class SyncCommand
 
     private static async Task<int> RunAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
     {
+        SocketCompletions.RunInline();
         var time = TimeProvider.System;
         var problems = CommonOptions.Problems(parse).ToList();
         if (problems.Count > 0)

@@ -37,6 +37,7 @@ internal static class VerifyCommand
 
     private static async Task<int> RunAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
     {
+        SocketCompletions.RunInline();
         var time = TimeProvider.System;
         var problems = CommonOptions.Problems(parse).ToList();
         foreach (var problem in problems)
