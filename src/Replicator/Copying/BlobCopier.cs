@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Microsoft.Extensions.Logging;
 using SyncGateway.Registry.Client;
-using SyncGateway.Registry.Errors;
 using SyncGateway.Registry.Protocol;
 using SyncGateway.Replicator.Records;
 using SyncGateway.Replicator.Retries;
@@ -12,14 +10,8 @@ using SyncGateway.Replicator.Telemetry;
 namespace SyncGateway.Replicator.Copying;
 
 /// <summary>
-/// Makes sure a destination repository holds a blob, with as few requests as the registry allows.
-/// One POST asks for a mount: from another repository of the same registry when the records know
-/// the blob there, else from the destination repository itself, which answers 201 when the blob
-/// is already there (a skip) and otherwise opens the upload session the blob then streams into,
-/// verified on the way. A registry that answers a mount with a session is asked with HEAD
-/// requests whether the blob is where the records say and whether it is in the target already;
-/// the records are corrected only when a HEAD says the blob is gone, and a registry that turns
-/// out to ignore mounts is asked with a HEAD first from then on.
+/// Makes sure a destination repository holds a blob: a mount, a skip or an upload session first
+/// (<see cref="BlobPreparer"/>), then the bytes, streamed from the source and verified on the way.
 /// One blob is transferred once at a time per destination registry: an image that needs a blob
 /// another image is already sending waits for it, then mounts or skips it. There is one of these
 /// per process, so that holds for every caller at once, and <paramref name="transfers"/> bounds the
@@ -29,18 +21,10 @@ internal sealed class BlobCopier(RecordStore? records, TransferGate transfers, B
 {
     private const int MaxWaits = 8;
 
+    private readonly BlobPreparer _preparer = new(records, logger);
+
     // How many images in flight need each blob: a stream of a blob many need gets a slot first.
     private readonly ConcurrentDictionary<Digest, int> _demand = new();
-
-    // What each destination registry has shown of cross-repository mounts, learnt as they answer.
-    private readonly ConcurrentDictionary<string, MountSupport> _mounts = new(StringComparer.OrdinalIgnoreCase);
-
-    private enum MountSupport
-    {
-        Unknown,
-        Honoured,
-        Ignored,
-    }
 
     public async Task EnsureAsync(RunContext run, RegistryClient source, ImageReference sourceRepository, RegistryClient destination, ImageReference destinationRepository, Descriptor blob, CancellationToken cancellationToken, string? hint = null)
     {
@@ -194,7 +178,7 @@ internal sealed class BlobCopier(RecordStore? records, TransferGate transfers, B
     /// <summary>The targets this call leads: each prepared on its own, then one shared read for all that need the bytes.</summary>
     private Task[] LeadAsync(RunContext run, RegistryClient source, ImageReference sourceRepository, IReadOnlyList<BlobTarget> targets, Descriptor blob, CancellationToken cancellationToken)
     {
-        var prepared = targets.Select(t => retry.RunAsync(ct => PrepareAsync(run.Stats, t.Client, t.Repository, blob, null, ct), run.Stats, cancellationToken)).ToArray();
+        var prepared = targets.Select(t => retry.RunAsync(ct => _preparer.PrepareAsync(run.Stats, t.Client, t.Repository, blob, null, ct), run.Stats, cancellationToken)).ToArray();
         var sends = new TaskCompletionSource<Task[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         _ = ShareAsync(run, source, sourceRepository, targets, prepared, blob, sends, cancellationToken);
         return targets.Select((t, k) => SendOrAloneAsync(run, source, sourceRepository, t, prepared[k], sends.Task, k, blob, cancellationToken)).ToArray();
@@ -341,113 +325,9 @@ internal sealed class BlobCopier(RecordStore? records, TransferGate transfers, B
 
     private async Task EnsureOnceAsync(TransferStats stats, RegistryClient source, ImageReference sourceRepository, RegistryClient destination, ImageReference destinationRepository, Descriptor blob, string? hint, CancellationToken cancellationToken)
     {
-        if (await PrepareAsync(stats, destination, destinationRepository, blob, hint, cancellationToken).ConfigureAwait(false) is { } session)
+        if (await _preparer.PrepareAsync(stats, destination, destinationRepository, blob, hint, cancellationToken).ConfigureAwait(false) is { } session)
         {
             await UploadAsync(stats, source, sourceRepository, destination, destinationRepository, blob, session, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// Everything before the bytes: a mount, a skip, or the upload session the blob is to stream
-    /// into (null when the blob is in the target repository now). <paramref name="hint"/> is a
-    /// repository of the same registry that was just given the blob, for when the records do not know.
-    /// </summary>
-    private async Task<Uri?> PrepareAsync(TransferStats stats, RegistryClient destination, ImageReference destinationRepository, Descriptor blob, string? hint, CancellationToken cancellationToken)
-    {
-        var registry = destinationRepository.Registry;
-        var target = destinationRepository.Repository;
-        var known = records is null
-            ? null
-            : await records.FindBlobRepositoryAsync(registry, blob.Digest, target, cancellationToken).ConfigureAwait(false);
-        var elsewhere = known is null || known == target ? hint : known;
-        var mounts = _mounts.GetValueOrDefault(registry, MountSupport.Unknown);
-
-        UploadStart start;
-        if (mounts == MountSupport.Ignored)
-        {
-            // The registry opens a session whatever the mount says: ask whether the blob is there, then upload.
-            if (await destination.Blobs.ExistsAsync(target, blob.Digest, cancellationToken).ConfigureAwait(false))
-            {
-                await PresentAsync(stats, destinationRepository, blob, cancellationToken).ConfigureAwait(false);
-                return null;
-            }
-
-            start = await destination.Uploads.StartAsync(target, null, null, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            start = await StartAsync(destination, target, blob.Digest, elsewhere ?? target, cancellationToken).ConfigureAwait(false);
-            if (start.Mounted)
-            {
-                _mounts[registry] = MountSupport.Honoured;
-                if (elsewhere is null)
-                {
-                    await PresentAsync(stats, destinationRepository, blob, cancellationToken).ConfigureAwait(false);
-                    return null;
-                }
-
-                stats.Mounted(blob.Size);
-                ReplicatorLog.Blob(logger, blob.Digest.ToString(), blob.Size, "mounted from " + elsewhere, destinationRepository.Name);
-                await RecordAsync(destinationRepository, blob, cancellationToken).ConfigureAwait(false);
-                return null;
-            }
-
-            if (mounts == MountSupport.Unknown && await MountIgnoredAsync(destination, destinationRepository, elsewhere, known, blob, start, stats, cancellationToken).ConfigureAwait(false))
-            {
-                return null;
-            }
-        }
-
-        return start.Location!;
-    }
-
-    /// <summary>
-    /// A mount answered with a session, on a registry not yet known to honour mounts: either the
-    /// blob is not where the mount said, or the registry ignores mounts (Quay, ECR without blob
-    /// mounting). HEAD requests tell which, and nothing is forgotten or uploaded on a guess.
-    /// Returns true when the blob turned out to be in the target repository already.
-    /// </summary>
-    private async Task<bool> MountIgnoredAsync(RegistryClient destination, ImageReference destinationRepository, string? elsewhere, string? known, Descriptor blob, UploadStart start, TransferStats stats, CancellationToken cancellationToken)
-    {
-        var registry = destinationRepository.Registry;
-        if (elsewhere is not null)
-        {
-            if (await destination.Blobs.ExistsAsync(elsewhere, blob.Digest, cancellationToken).ConfigureAwait(false))
-            {
-                MountsIgnored(registry);
-            }
-            else if (elsewhere == known)
-            {
-                ReplicatorLog.RecordContradicted(logger, blob.Digest.ToString(), $"{registry}/{elsewhere}");
-                await records!.ForgetBlobAsync(registry, elsewhere, blob.Digest, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        if (!await destination.Blobs.ExistsAsync(destinationRepository.Repository, blob.Digest, cancellationToken).ConfigureAwait(false))
-        {
-            if (known == destinationRepository.Repository)
-            {
-                ReplicatorLog.RecordContradicted(logger, blob.Digest.ToString(), destinationRepository.Name);
-                await records!.ForgetBlobAsync(registry, known, blob.Digest, cancellationToken).ConfigureAwait(false);
-            }
-
-            return false;
-        }
-
-        // There already, though the registry opened a session: it does not honour mounts.
-        MountsIgnored(registry);
-
-        await destination.Uploads.CancelAsync(destinationRepository.Repository, start.Location!).ConfigureAwait(false);
-        await PresentAsync(stats, destinationRepository, blob, cancellationToken).ConfigureAwait(false);
-        return true;
-    }
-
-    /// <summary>Learns that a registry ignores mounts, unless one of its mounts already worked; says so once.</summary>
-    private void MountsIgnored(string registry)
-    {
-        if (_mounts.TryAdd(registry, MountSupport.Ignored) || _mounts.TryUpdate(registry, MountSupport.Ignored, MountSupport.Unknown))
-        {
-            ReplicatorLog.MountsIgnored(logger, registry);
         }
     }
 
@@ -485,26 +365,6 @@ internal sealed class BlobCopier(RecordStore? records, TransferGate transfers, B
         stats.Copied(blob.Size);
         ReplicatorLog.Blob(logger, blob.Digest.ToString(), blob.Size, "copied", destinationRepository.Name);
         await RecordAsync(destinationRepository, blob, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task PresentAsync(TransferStats stats, ImageReference destinationRepository, Descriptor blob, CancellationToken cancellationToken)
-    {
-        stats.Skipped(blob.Size);
-        ReplicatorLog.Blob(logger, blob.Digest.ToString(), blob.Size, "already present", destinationRepository.Name);
-        await RecordAsync(destinationRepository, blob, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>A mount request; a registry that rejects the mount parameters outright gets a plain upload request.</summary>
-    private static async Task<UploadStart> StartAsync(RegistryClient destination, string repository, Digest digest, string from, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await destination.Uploads.StartAsync(repository, digest, from, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RegistryException ex) when (ex.Status is HttpStatusCode.BadRequest or HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotImplemented)
-        {
-            return await destination.Uploads.StartAsync(repository, null, null, cancellationToken).ConfigureAwait(false);
-        }
     }
 
     private Task RecordAsync(ImageReference repository, Descriptor blob, CancellationToken cancellationToken) =>
