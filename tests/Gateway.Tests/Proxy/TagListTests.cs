@@ -79,4 +79,52 @@ public sealed class TagListTests
         Assert.Equal(3, pages);
         Assert.Equal(tags.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task ATagListUnderAPathPrefix_NamesTheRepositoryAsTheClientAskedForIt_FromTheSourceAndFromTheMirror()
+    {
+        await using var source = await RegistryProcess.StartAsync();
+        await using var mirror = await RegistryProcess.StartAsync();
+        using var workspace = new Workspace();
+        using var seeder = new ImageSeeder(source.Host);
+        using var atMirror = new ImageSeeder(mirror.Host);
+        var image = await seeder.PushImageAsync("team/app", "1.0", [ImageSeeder.RandomBytes(2_000, 381)]);
+        await seeder.PushManifestAsync("team/app", "2.0", image.Manifest, image.MediaType);
+        await seeder.PushManifestAsync("team/app", "latest", image.Manifest, image.MediaType);
+        await using var gateway = await RunningGateway.StartWithConfigAsync(workspace, port => $"""
+            registries:
+              "{source.Host}": {"{"}insecure: true{"}"}
+              "{mirror.Host}": {"{"}insecure: true{"}"}
+            rules:
+              - source: {source.Host}/team/app
+                destination: {mirror.Host}/mirror/app
+            replicator:
+              records: {workspace.Records}
+              pollInterval: 0
+            gateway:
+              listen: http://127.0.0.1:{port}
+              sources:
+                - source: {source.Host}
+                  mirror: {mirror.Host}
+                  prefix: hub/
+            """);
+        Assert.True(await Wait.UntilAsync(async () => await atMirror.ManifestDigestAsync("mirror/app", "latest") == image.Digest), gateway.Log);
+        using var http = new HttpClient { BaseAddress = gateway.BaseUri };
+
+        async Task<(string Backend, string Name, int Tags)> ListAsync(string query)
+        {
+            using var answer = await http.GetAsync($"v2/hub/team/app/tags/list{query}");
+            var text = await answer.Content.ReadAsStringAsync();
+            Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{query}: {(int)answer.StatusCode} {text}\n{gateway.Log}");
+            using var body = JsonDocument.Parse(text);
+            return (answer.Headers.GetValues("X-SyncGateway-Backend").Single(), body.RootElement.GetProperty("name").GetString()!, body.RootElement.GetProperty("tags").GetArrayLength());
+        }
+
+        Assert.Equal(("source", "hub/team/app", 3), await ListAsync(string.Empty));
+        Assert.Equal(("source", "hub/team/app", 2), await ListAsync("?n=2"));
+
+        await source.StopAsync();
+        Assert.Equal(("mirror", "hub/team/app", 3), await ListAsync(string.Empty));
+        Assert.Equal(("mirror", "hub/team/app", 2), await ListAsync("?n=2"));
+    }
 }
