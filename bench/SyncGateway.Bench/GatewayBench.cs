@@ -34,10 +34,10 @@ internal static class GatewayBench
             await seeder.PushImageWithLayersAsync("bench/pull", "1", [(layer, LargeBlob)]);
         }
 
-        var builds = new List<Build> { new("the gateway", syncgateway) };
+        var builds = new List<GatewayBuild> { new("the gateway", syncgateway) };
         if (Environment.GetEnvironmentVariable("SYNCGATEWAY_BENCH_BASELINE") is { Length: > 0 } baselines)
         {
-            builds.AddRange(baselines.Split(':').Select(b => new Build($"baseline {Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(b)))}/{Path.GetFileName(b)}", Path.GetFullPath(b))));
+            builds.AddRange(baselines.Split(':').Select(b => new GatewayBuild($"baseline {Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(b)))}/{Path.GetFileName(b)}", Path.GetFullPath(b))));
         }
 
         try

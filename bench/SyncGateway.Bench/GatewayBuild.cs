@@ -4,7 +4,7 @@ using SyncGateway.Testing;
 namespace SyncGateway.Bench;
 
 /// <summary>One build of <c>syncgateway</c> in the gateway benchmark: its own <c>serve</c> process, port and records, in front of the shared registries.</summary>
-internal sealed class Build(string name, string binary)
+internal sealed class GatewayBuild(string name, string binary)
 {
     public string Name { get; } = name;
 
