@@ -100,7 +100,7 @@ internal sealed class GatewayTransformer(Backend backend, Uri baseUri, string up
         }
 
         if (bodied && proxyResponse is { StatusCode: System.Net.HttpStatusCode.OK } list && upstreamPath.EndsWith(TagList, StringComparison.Ordinal)
-            && list.Content.Headers.ContentLength <= TagPages.MaxBody)
+            && (list.Content.Headers.ContentLength ?? 0) <= TagPages.MaxBody)
         {
             // Asked for a page, given the whole list: the gateway pages it. Under a path prefix the
             // body names the repository as the client does.

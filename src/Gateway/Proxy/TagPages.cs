@@ -53,9 +53,30 @@ internal static class TagPages
     /// tags; the bytes go as they came when neither changes anything. The status and headers are
     /// set on the response already.
     /// </summary>
+    /// <remarks>
+    /// A body without a <c>Content-Length</c> (chunked) is read up to <see cref="MaxBody"/>; one
+    /// that goes on past that is passed on as it comes.
+    /// </remarks>
     public static async Task WriteAsync(HttpContext context, HttpResponseMessage answer, int? n, string repository, CancellationToken cancellationToken)
     {
-        var bytes = await answer.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        await using var content = await answer.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        var held = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while (held.Length <= MaxBody && (read = await content.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            held.Write(chunk, 0, read);
+        }
+
+        if (held.Length > MaxBody)
+        {
+            held.Position = 0;
+            await held.CopyToAsync(context.Response.Body, cancellationToken).ConfigureAwait(false);
+            await content.CopyToAsync(context.Response.Body, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var bytes = held.ToArray();
         try
         {
             if (JsonNode.Parse(bytes) is JsonObject list)
