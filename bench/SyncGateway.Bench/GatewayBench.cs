@@ -14,7 +14,9 @@ namespace SyncGateway.Bench;
 /// one with other settings; several separated by <c>:</c>) served side by side with this one in the
 /// same run: each gets its own <c>serve</c> process in front of the same registries, and the
 /// measured pulls take turns (direct, this build, each baseline, and again), so every build sees
-/// the same moments of a shared machine. <c>SYNCGATEWAY_BENCH_PULLS</c> sets the pulls per build (3).
+/// the same moments of a shared machine. Each build is served in each role of
+/// <c>SYNCGATEWAY_BENCH_ROLES</c> (<c>all,gateway</c>: the whole daemon, and a gateway replica).
+/// <c>SYNCGATEWAY_BENCH_PULLS</c> sets the pulls per build (3).
 /// </remarks>
 internal static class GatewayBench
 {
@@ -34,11 +36,14 @@ internal static class GatewayBench
             await seeder.PushImageWithLayersAsync("bench/pull", "1", [(layer, LargeBlob)]);
         }
 
-        var builds = new List<GatewayBuild> { new("the gateway", syncgateway) };
+        var binaries = new List<(string Name, string Binary)> { ("the gateway", syncgateway) };
         if (Environment.GetEnvironmentVariable("SYNCGATEWAY_BENCH_BASELINE") is { Length: > 0 } baselines)
         {
-            builds.AddRange(baselines.Split(':').Select(b => new GatewayBuild($"baseline {Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(b)))}/{Path.GetFileName(b)}", Path.GetFullPath(b))));
+            binaries.AddRange(baselines.Split(':').Select(b => ($"baseline {Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(b)))}/{Path.GetFileName(b)}", Path.GetFullPath(b))));
         }
+
+        var roles = (Environment.GetEnvironmentVariable("SYNCGATEWAY_BENCH_ROLES") ?? "all,gateway").Split(',');
+        var builds = binaries.SelectMany(b => roles.Select(role => new GatewayBuild($"{b.Name}, --role {role}", b.Binary, role))).ToList();
 
         try
         {
