@@ -9,11 +9,21 @@ namespace SyncGateway.Bench;
 /// one run: the throughput of a large blob served from the mirror, and the latency of a manifest
 /// HEAD by tag (which the gateway resolves at the source, then answers from the mirror).
 /// </summary>
+/// <remarks>
+/// <c>SYNCGATEWAY_BENCH_BASELINE</c> names other builds (an earlier commit's, or a script that runs
+/// one with other settings; several separated by <c>:</c>) served side by side with this one in the
+/// same run: each gets its own <c>serve</c> process in front of the same registries, and the
+/// measured pulls take turns (direct, this build, each baseline, and again), so every build sees
+/// the same moments of a shared machine. Each build is served in each role of
+/// <c>SYNCGATEWAY_BENCH_ROLES</c> (<c>all,gateway</c>: the whole daemon, and a gateway replica).
+/// <c>SYNCGATEWAY_BENCH_PULLS</c> sets the pulls per build (3).
+/// </remarks>
 internal static class GatewayBench
 {
     private const long LargeBlob = 512L << 20;
-    private const int Pulls = 3;
     private const int Heads = 500;
+
+    private static readonly int Pulls = int.TryParse(Environment.GetEnvironmentVariable("SYNCGATEWAY_BENCH_PULLS"), CultureInfo.InvariantCulture, out var pulls) && pulls > 0 ? pulls : 3;
 
     public static async Task RunAsync(string syncgateway, Action<string> line)
     {
@@ -26,74 +36,79 @@ internal static class GatewayBench
             await seeder.PushImageWithLayersAsync("bench/pull", "1", [(layer, LargeBlob)]);
         }
 
-        var port = RegistryProcess.FreePort();
-        var config = Path.Combine(folder, "gateway.yaml");
-        await File.WriteAllTextAsync(config, $"""
-            registries:
-              "{source.Host}": {"{"}insecure: true{"}"}
-              "{mirror.Host}": {"{"}insecure: true{"}"}
-            rules:
-              - source: {source.Host}/bench/pull
-                destination: {mirror.Host}/mirror/pull
-            replicator:
-              records: {Path.Combine(folder, "records.db")}
-            gateway:
-              listen: http://127.0.0.1:{port}
-              source: {source.Host}
-              mirror: {mirror.Host}
-            """);
-        var sync = await Measured.RunAsync("sync", syncgateway, ["sync", "--config", config]);
-        if (sync.ExitCode != 0)
+        var binaries = new List<(string Name, string Binary)> { ("the gateway", syncgateway) };
+        if (Environment.GetEnvironmentVariable("SYNCGATEWAY_BENCH_BASELINE") is { Length: > 0 } baselines)
         {
-            throw new InvalidOperationException(sync.Output);
+            binaries.AddRange(baselines.Split(':').Select(b => ($"baseline {Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(b)))}/{Path.GetFileName(b)}", Path.GetFullPath(b))));
         }
 
-        using var serve = Process.Start(new ProcessStartInfo(syncgateway, ["serve", "--config", config]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        serve.ErrorDataReceived += (_, _) => { };
-        serve.BeginErrorReadLine();
-        serve.BeginOutputReadLine();
+        var roles = (Environment.GetEnvironmentVariable("SYNCGATEWAY_BENCH_ROLES") ?? "all,gateway").Split(',');
+        var builds = binaries.SelectMany(b => roles.Select(role => new GatewayBuild($"{b.Name}, --role {role}", b.Binary, role))).ToList();
+
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
-            var gateway = $"http://127.0.0.1:{port}";
-            await WaitAsync(http, $"{gateway}/healthz");
-
-            // serve starts with a sync of every rule: what is measured below is serving, not that.
-            await WaitForStartupSyncAsync(http, $"{gateway}/api/status");
+            foreach (var build in builds)
+            {
+                await build.StartAsync(http, folder, source.Host, mirror.Host);
+            }
 
             using var probe = new HttpRequestMessage(HttpMethod.Get, $"http://{mirror.Host}/v2/mirror/pull/manifests/1");
             probe.Headers.TryAddWithoutValidation("Accept", ImageSeeder.OciManifest);
             using var manifest = await http.SendAsync(probe);
             var blob = System.Text.Json.JsonDocument.Parse(await manifest.Content.ReadAsByteArrayAsync()).RootElement.GetProperty("layers")[0].GetProperty("digest").GetString()!;
-
-            var processes = new[] { Process.GetCurrentProcess(), Process.GetProcessById(mirror.ProcessId), serve };
-            var gib = Pulls * (double)LargeBlob / (1L << 30);
+            var direct = new Pulled($"http://{mirror.Host}/v2/mirror/pull/blobs/{blob}", null);
+            builds.ForEach(b => b.Through.Complete(blob));
+            var mirrorPid = mirror.ProcessId;
+            var all = new[] { Process.GetCurrentProcess(), Process.GetProcessById(mirrorPid) }.Concat(builds.Select(b => b.Serve!)).ToArray();
+            var load = FarBench.LoadAverage();
 
             // The first pull through a fresh gateway also pays for compiling its code (JIT and tiering):
             // measured on its own, then the pulls below measure serving. The direct path gets the same first pull.
-            await PullAsync(http, $"http://{mirror.Host}/v2/mirror/pull/blobs/{blob}");
-            var firstBefore = ProcCpuSeconds(serve.Id);
-            await PullAsync(http, $"{gateway}/v2/bench/pull/blobs/{blob}");
-            var gatewayFirst = (ProcCpuSeconds(serve.Id) - firstBefore) / (LargeBlob / (double)(1L << 30));
-            var mirrorBefore = ProcCpuSeconds(mirror.ProcessId);
-            var (direct, directBusy) = await Busy(processes, () => ThroughputAsync(http, $"http://{mirror.Host}/v2/mirror/pull/blobs/{blob}"));
-            var mirrorDirect = (ProcCpuSeconds(mirror.ProcessId) - mirrorBefore) / gib;
-            mirrorBefore = ProcCpuSeconds(mirror.ProcessId);
-            var gatewayBefore = ProcCpuSeconds(serve.Id);
-            var (through, throughBusy) = await Busy(processes, () => ThroughputAsync(http, $"{gateway}/v2/bench/pull/blobs/{blob}"));
-            var gatewayThrough = (ProcCpuSeconds(serve.Id) - gatewayBefore) / gib;
-            var mirrorThrough = (ProcCpuSeconds(mirror.ProcessId) - mirrorBefore) / gib;
-            line(string.Create(CultureInfo.InvariantCulture, $"| gateway | large blob (512 MiB) GET, median of {Pulls} | direct from the mirror {direct:0} MiB/s (CPU {directBusy:0}% busy) | through the gateway {through:0} MiB/s (CPU {throughBusy:0}% busy) | {through / direct:0.00}x |"));
-            line(string.Create(CultureInfo.InvariantCulture, $"| gateway | CPU seconds per GiB served ({gib:0.0} GiB, /proc/PID/stat) | the registry serving it directly {mirrorDirect:0.00} s/GiB | the gateway {gatewayThrough:0.00} s/GiB (the registry behind it {mirrorThrough:0.00} s/GiB; the gateway's first pull {gatewayFirst:0.00} s/GiB) | target: gateway at most 0.50 s/GiB |"));
+            await PullAsync(http, direct.Url);
+            foreach (var build in builds)
+            {
+                var before = ProcCpuSeconds(build.Serve!.Id);
+                await PullAsync(http, build.Through.Url);
+                build.First = (ProcCpuSeconds(build.Serve.Id) - before) / (LargeBlob / (double)(1L << 30));
+            }
+
+            for (var i = 0; i < Pulls; i++)
+            {
+                await direct.PullAsync(http, all, mirrorPid);
+                foreach (var build in builds)
+                {
+                    await build.Through.PullAsync(http, all, mirrorPid);
+                }
+            }
+
+            load = $"{load} at the start, {FarBench.LoadAverage()} at the end";
+            var gib = Pulls * (double)LargeBlob / (1L << 30);
+            foreach (var build in builds)
+            {
+                var through = build.Through;
+                var label = builds.Count > 1 ? $" ({build.Name})" : string.Empty;
+                line(string.Create(CultureInfo.InvariantCulture, $"| gateway{label} | large blob (512 MiB) GET, median of {Pulls} | direct from the mirror {direct.Median:0} MiB/s (CPU {direct.Busy:0}% busy) | through the gateway {through.Median:0} MiB/s (CPU {through.Busy:0}% busy) | {through.Median / direct.Median:0.00}x |"));
+                line(string.Create(CultureInfo.InvariantCulture, $"| gateway{label} | CPU seconds per GiB served ({gib:0.0} GiB, /proc/PID/stat; load average {load}) | the registry serving it directly {direct.MirrorCpu / gib:0.00} s/GiB | the gateway {through.ServeCpu / gib:0.00} s/GiB (the registry behind it {through.MirrorCpu / gib:0.00} s/GiB; the gateway's first pull {build.First:0.00} s/GiB) | target: gateway at most 0.50 s/GiB |"));
+            }
 
             var headDirect = await LatencyAsync(http, $"http://{source.Host}/v2/bench/pull/manifests/1");
-            var headThrough = await LatencyAsync(http, $"{gateway}/v2/bench/pull/manifests/1");
-            line(string.Create(CultureInfo.InvariantCulture, $"| gateway | manifest HEAD by tag, median of {Heads} | direct to the source {headDirect:0.00} ms | through the gateway {headThrough:0.00} ms | +{headThrough - headDirect:0.00} ms |"));
+            foreach (var build in builds)
+            {
+                var headThrough = await LatencyAsync(http, $"{build.Gateway}/v2/bench/pull/manifests/1");
+                var label = builds.Count > 1 ? $" ({build.Name})" : string.Empty;
+                line(string.Create(CultureInfo.InvariantCulture, $"| gateway{label} | manifest HEAD by tag, median of {Heads} | direct to the source {headDirect:0.00} ms | through the gateway {headThrough:0.00} ms | +{headThrough - headDirect:0.00} ms |"));
+            }
         }
         finally
         {
-            serve.Kill(entireProcessTree: true);
-            await serve.WaitForExitAsync();
+            foreach (var build in builds.Where(b => b.Serve is not null))
+            {
+                build.Serve!.Kill(entireProcessTree: true);
+                await build.Serve.WaitForExitAsync();
+                build.Serve.Dispose();
+            }
+
             Directory.Delete(folder, recursive: true);
         }
     }
@@ -108,36 +123,8 @@ internal static class GatewayBench
         return ticks / 100.0;
     }
 
-    /// <summary>Runs <paramref name="work"/> and says how busy the machine's cores were with these processes meanwhile.</summary>
-    private static async Task<(double Result, double BusyPercent)> Busy(Process[] processes, Func<Task<double>> work)
-    {
-        TimeSpan Cpu() => processes.Aggregate(TimeSpan.Zero, (sum, p) =>
-        {
-            p.Refresh();
-            return sum + p.TotalProcessorTime;
-        });
-        var before = Cpu();
-        var clock = Stopwatch.StartNew();
-        var result = await work();
-        var used = Cpu() - before;
-        return (result, 100 * used.TotalSeconds / (clock.Elapsed.TotalSeconds * Environment.ProcessorCount));
-    }
-
-    private static async Task<double> ThroughputAsync(HttpClient http, string url)
-    {
-        var rates = new List<double>();
-        for (var i = 0; i < Pulls; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            var total = await PullAsync(http, url);
-            rates.Add(total / (1024.0 * 1024.0) / clock.Elapsed.TotalSeconds);
-        }
-
-        return Median(rates);
-    }
-
     /// <summary>Reads the whole answer; returns its length.</summary>
-    private static async Task<long> PullAsync(HttpClient http, string url)
+    internal static async Task<long> PullAsync(HttpClient http, string url)
     {
         var buffer = new byte[1 << 20];
         using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead);
@@ -153,7 +140,7 @@ internal static class GatewayBench
         return total;
     }
 
-    private static async Task WaitForStartupSyncAsync(HttpClient http, string statusUrl)
+    internal static async Task WaitForStartupSyncAsync(HttpClient http, string statusUrl)
     {
         for (var i = 0; i < 600; i++)
         {
@@ -185,13 +172,13 @@ internal static class GatewayBench
         return Median(times);
     }
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         values.Sort();
         return values[values.Count / 2];
     }
 
-    private static async Task WaitAsync(HttpClient http, string url)
+    internal static async Task WaitAsync(HttpClient http, string url)
     {
         for (var i = 0; i < 100; i++)
         {

@@ -35,6 +35,7 @@ internal static class GatewayHost
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.UseUrls(gateway.Listen);
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = EventLoop.Runs(role));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -31,7 +31,11 @@ internal sealed class GatewayAuth
     public UpstreamCredentials SourceCredentials => Mode == GatewayAuthMode.Passthrough ? UpstreamCredentials.Client : UpstreamCredentials.Service;
 
     /// <summary>In basic mode, whether the request carries the password of a known user.</summary>
-    public bool Admits(HttpContext context)
+    /// <remarks>
+    /// A bcrypt check (tens of milliseconds) runs on the thread pool, never on the thread that
+    /// read the request, which in the gateway role is a socket engine's (see <c>EventLoop</c>).
+    /// </remarks>
+    public async ValueTask<bool> AdmitsAsync(HttpContext context)
     {
         if (Mode != GatewayAuthMode.Basic)
         {
@@ -63,7 +67,7 @@ internal sealed class GatewayAuth
         var colon = decoded.IndexOf(':', StringComparison.Ordinal);
         var admitted = colon > 0
             && _users.TryGetValue(decoded[..colon], out var hash)
-            && BCrypt.Net.BCrypt.Verify(decoded[(colon + 1)..], hash);
+            && await Task.Run(() => BCrypt.Net.BCrypt.Verify(decoded[(colon + 1)..], hash), context.RequestAborted).ConfigureAwait(false);
         _verified.Set(key, admitted, VerifiedLifetime);
         return admitted;
     }

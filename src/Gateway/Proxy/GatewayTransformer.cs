@@ -9,8 +9,8 @@ namespace SyncGateway.Gateway.Proxy;
 /// Shapes one forwarded request and its answer: the upstream path rebuilt from parsed parts, the
 /// right credentials (the client's, or the gateway's own, which never reach a client), upload
 /// <c>Location</c> and next-page <c>Link</c> headers pointed back at the gateway (see
-/// <see cref="GatewayLinks"/>), a tag list paged when the source ignored <c>?n=</c> (see
-/// <see cref="TagPages"/>), and the backend named in a header.
+/// <see cref="GatewayLinks"/>), a tag list paged when the source ignored <c>?n=</c> and named as
+/// the client named it under a path prefix (see <see cref="TagPages"/>), and the backend named in a header.
 /// </summary>
 /// <remarks>
 /// With <paramref name="fallback"/>, an answer that says the upstream is failing (500, 502, 503,
@@ -100,11 +100,16 @@ internal sealed class GatewayTransformer(Backend backend, Uri baseUri, string up
         }
 
         if (bodied && proxyResponse is { StatusCode: System.Net.HttpStatusCode.OK } list && upstreamPath.EndsWith(TagList, StringComparison.Ordinal)
-            && TagPages.Size(httpContext.Request) is { } n && !list.Headers.Contains("Link") && list.Content.Headers.ContentLength <= TagPages.MaxBody)
+            && (list.Content.Headers.ContentLength ?? 0) <= TagPages.MaxBody)
         {
-            // Asked for a page, given the whole list: the gateway pages it.
-            await TagPages.WriteAsync(httpContext, list, n, prefix + upstreamPath[..^TagList.Length], cancellationToken).ConfigureAwait(false);
-            return false;
+            // Asked for a page, given the whole list: the gateway pages it. Under a path prefix the
+            // body names the repository as the client does.
+            var n = list.Headers.Contains("Link") ? null : TagPages.Size(httpContext.Request);
+            if (n is not null || prefix.Length > 0)
+            {
+                await TagPages.WriteAsync(httpContext, list, n, prefix + upstreamPath[..^TagList.Length], cancellationToken).ConfigureAwait(false);
+                return false;
+            }
         }
 
         if (copyBody && bodied && proxyResponse is { StatusCode: System.Net.HttpStatusCode.OK or System.Net.HttpStatusCode.PartialContent } taken

@@ -8,8 +8,8 @@ namespace SyncGateway.Gateway.Proxy;
 
 /// <summary>
 /// A repository's tag list read from the mirror, for when the source cannot be reached: the
-/// mirror repository's name in the body is replaced by the source's, so the answer reads as the
-/// source's would, and the next page's <c>Link</c> points at the gateway under the name the client
+/// mirror repository's name in the body is replaced by the one the client asked for (the source's,
+/// under the path prefix that routed the request), so the answer reads as the source's would, and the next page's <c>Link</c> points at the gateway under the name the client
 /// used (paged by the gateway when the mirror ignored <c>?n=</c>).
 /// </summary>
 internal static class MirrorTags
@@ -55,7 +55,7 @@ internal static class MirrorTags
                 return false;
             }
 
-            body["name"] = repository;
+            body["name"] = prefix + repository;
             if (response.Headers.TryGetValues("Link", out var links))
             {
                 context.Response.Headers["Link"] = links.Select(l => GatewayLinks.Link(context.Request, mirror.BaseUri, l, prefix, mirrorRepository, repository)).ToArray();

@@ -76,7 +76,7 @@ internal sealed partial class RegistryProxy(
             return;
         }
 
-        if (!up.Auth.Admits(context))
+        if (!await up.Auth.AdmitsAsync(context).ConfigureAwait(false))
         {
             GatewayMetrics.Count(Backend.Gateway, context.Request.Method, 401);
             await GatewayAuth.ChallengeAsync(context).ConfigureAwait(false);

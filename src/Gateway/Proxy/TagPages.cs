@@ -10,7 +10,8 @@ namespace SyncGateway.Gateway.Proxy;
 /// tags after that one, in lexical order, and a <c>Link</c> to the next page) when the upstream
 /// answered a paged request with its whole list: distribution 2.x (<c>registry:2</c>) ignores
 /// <c>n</c> and <c>last</c>. An upstream that pages itself (it sends a <c>Link</c>, or no more
-/// than <c>n</c> tags) is passed on as it answered.
+/// than <c>n</c> tags) is passed on as it answered, but for the repository's name in the body,
+/// which under a path prefix is the gateway's, not the upstream's.
 /// </summary>
 internal static class TagPages
 {
@@ -46,23 +47,56 @@ internal static class TagPages
     }
 
     /// <summary>
-    /// Answers with the upstream's tag list <paramref name="answer"/> (a 200 without a <c>Link</c>,
-    /// to a request with <c>?n=</c>), paged when it holds more than <c>n</c> tags, else with the
-    /// bytes as they came. The status and headers are set on the response already.
+    /// Answers with the upstream's tag list <paramref name="answer"/> (a 200) under the name the
+    /// client asked for, <paramref name="repository"/> (with the source's path prefix, which the
+    /// upstream does not know), paged when <paramref name="n"/> is given and the list holds more
+    /// tags; the bytes go as they came when neither changes anything. The status and headers are
+    /// set on the response already.
     /// </summary>
-    public static async Task WriteAsync(HttpContext context, HttpResponseMessage answer, int n, string repository, CancellationToken cancellationToken)
+    /// <remarks>
+    /// A body without a <c>Content-Length</c> (chunked) is read up to <see cref="MaxBody"/>; one
+    /// that goes on past that is passed on as it comes.
+    /// </remarks>
+    public static async Task WriteAsync(HttpContext context, HttpResponseMessage answer, int? n, string repository, CancellationToken cancellationToken)
     {
-        var bytes = await answer.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        await using var content = await answer.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        var held = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while (held.Length <= MaxBody && (read = await content.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            held.Write(chunk, 0, read);
+        }
+
+        if (held.Length > MaxBody)
+        {
+            held.Position = 0;
+            await held.CopyToAsync(context.Response.Body, cancellationToken).ConfigureAwait(false);
+            await content.CopyToAsync(context.Response.Body, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var bytes = held.ToArray();
         try
         {
-            if (JsonNode.Parse(bytes) is JsonObject list && list["tags"] is JsonArray all && all.Count > n)
+            if (JsonNode.Parse(bytes) is JsonObject list)
             {
-                if (Cut(context.Request, list, n, repository) is { } link)
+                var renamed = list["name"] is JsonValue name && name.TryGetValue<string>(out var upstreamName) && upstreamName != repository;
+                if (renamed)
+                {
+                    list["name"] = repository;
+                }
+
+                var paged = n is { } size && list["tags"] is JsonArray all && all.Count > size;
+                if (paged && Cut(context.Request, list, n!.Value, repository) is { } link)
                 {
                     context.Response.Headers["Link"] = link;
                 }
 
-                bytes = JsonSerializer.SerializeToUtf8Bytes(list);
+                if (renamed || paged)
+                {
+                    bytes = JsonSerializer.SerializeToUtf8Bytes(list);
+                }
             }
         }
         catch (JsonException)
