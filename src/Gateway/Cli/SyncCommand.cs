@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using SyncGateway.Gateway.Hosting;
 using SyncGateway.Gateway.Logging;
 using SyncGateway.Gateway.Metrics;
 using SyncGateway.Gateway.Options;
@@ -45,7 +46,7 @@ internal static class SyncCommand
 
     private static async Task<int> RunAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
     {
-        SocketCompletions.RunInline();
+        EventLoop.Prefer(); // before anything in the process opens a socket
         var time = TimeProvider.System;
         var problems = CommonOptions.Problems(parse).ToList();
         if (problems.Count > 0)

@@ -1,7 +1,8 @@
 using System.CommandLine;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Microsoft.Extensions.Logging;
+using SyncGateway.Gateway.Hosting;
 using SyncGateway.Gateway.Logging;
 using SyncGateway.Gateway.Metrics;
 using SyncGateway.Gateway.Options;
@@ -37,7 +38,7 @@ internal static class VerifyCommand
 
     private static async Task<int> RunAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
     {
-        SocketCompletions.RunInline();
+        EventLoop.Prefer(); // before anything in the process opens a socket
         var time = TimeProvider.System;
         var problems = CommonOptions.Problems(parse).ToList();
         foreach (var problem in problems)

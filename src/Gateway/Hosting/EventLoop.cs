@@ -3,29 +3,43 @@ using SyncGateway.Gateway.Options;
 namespace SyncGateway.Gateway.Hosting;
 
 /// <summary>
-/// For <c>serve --role gateway</c>: socket completions, and the request code they resume, run on
-/// the socket engine's own threads (one per core, as an event loop) instead of being handed to a
-/// thread-pool thread, and Kestrel sends where the write is made instead of on its IO queue. A
-/// relayed blob then costs the gateway about a quarter less CPU (docs/benchmarks.md).
+/// Where socket completions run. By default .NET hands every completed socket read or write from
+/// its event thread to a thread-pool thread; relaying or copying a blob then pays two thread
+/// wake-ups per chunk, which on a small machine cost more CPU than the bytes themselves. As an
+/// event loop, completions and the code they resume run on the socket engine's own threads (one
+/// per core), and Kestrel sends where the write is made instead of on its IO queue.
 /// </summary>
 /// <remarks>
 /// .NET reads the switch once, when the process's first socket starts the engine, so it is set
-/// before anything connects or listens. Only the gateway role takes it: there the request path
-/// does no blocking work (no records, no SQLite; a fill's hashing is per-byte work like TLS's),
-/// while with the replicator in the process its SQLite writes and digest checks would hold up
-/// every socket of an engine. An operator's own <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS</c>
-/// (<c>0</c> to keep the thread pool) wins.
+/// before anything connects or listens. Only what does no blocking work on that path takes it:
+/// the one-shot commands (<c>sync</c>, <c>verify</c>: per completion a hash update and now and
+/// then an SQLite write, nothing that waits on another socket) and <c>serve --role gateway</c>
+/// (no records, no SQLite; a fill's hashing is per-byte work like TLS's). A daemon with the
+/// replicator in it keeps the thread pool: its SQLite writes and digest checks would hold up every
+/// socket of an engine while its gateway serves. An operator's own
+/// <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS</c> (<c>0</c> to keep the thread pool) wins.
+/// Programs started from the process (credential helpers, a <c>passwordCommand</c>) inherit the
+/// variable, which tunes nothing but a .NET program's sockets. Figures in docs/benchmarks.md.
 /// </remarks>
 internal static class EventLoop
 {
     public const string Switch = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
+    /// <summary>Turns the event loop on (for a one-shot command), unless the operator decided; before the first socket.</summary>
+    public static void Prefer()
+    {
+        if (Environment.GetEnvironmentVariable(Switch) is null)
+        {
+            Environment.SetEnvironmentVariable(Switch, "1");
+        }
+    }
+
     /// <summary>Turns the event loop on for the gateway role, unless the operator decided; before the first socket.</summary>
     public static void PreferFor(ServeRole role)
     {
-        if (role == ServeRole.Gateway && Environment.GetEnvironmentVariable(Switch) is null)
+        if (role == ServeRole.Gateway)
         {
-            Environment.SetEnvironmentVariable(Switch, "1");
+            Prefer();
         }
     }
 
