@@ -169,7 +169,13 @@ public sealed class RegistryProcess : IAsyncDisposable
         var folder = Directory.CreateTempSubdirectory("syncgateway-registry-").FullName;
         var chosenPort = port ?? FreePort();
         var auth = await authSection(folder).ConfigureAwait(false);
-        var https = tls ? await SelfSignedCertificate.WriteAsync(folder).ConfigureAwait(false) : string.Empty;
+        var https = string.Empty;
+        if (tls)
+        {
+            var (certificate, key) = SelfSignedCertificate.Write(folder);
+            https = $"  tls:\n    certificate: {certificate}\n    key: {key}";
+        }
+
 
         var config = Path.Combine(folder, "config.yml");
         await File.WriteAllTextAsync(config, $"""

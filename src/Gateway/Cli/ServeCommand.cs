@@ -30,7 +30,11 @@ internal static class ServeCommand
     private static async Task<int> RunAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
     {
         var role = parse.GetValue(Role);
-        EventLoop.PreferFor(role); // before anything in the process opens a socket
+        if (console.OwnsProcess)
+        {
+            EventLoop.PreferFor(role); // before anything in the process opens a socket
+        }
+
         if (CommonOptions.Problems(parse, shardIndexNeeded: role != ServeRole.Gateway).ToList() is { Count: > 0 } flags)
         {
             return await ReportAsync(console, flags).ConfigureAwait(false);

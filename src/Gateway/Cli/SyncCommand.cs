@@ -46,7 +46,11 @@ internal static class SyncCommand
 
     private static async Task<int> RunAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
     {
-        EventLoop.Prefer(); // before anything in the process opens a socket
+        if (console.OwnsProcess)
+        {
+            EventLoop.Prefer(); // before anything in the process opens a socket
+        }
+
         var time = TimeProvider.System;
         var problems = CommonOptions.Problems(parse).ToList();
         if (problems.Count > 0)

@@ -38,7 +38,11 @@ internal static class VerifyCommand
 
     private static async Task<int> RunAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
     {
-        EventLoop.Prefer(); // before anything in the process opens a socket
+        if (console.OwnsProcess)
+        {
+            EventLoop.Prefer(); // before anything in the process opens a socket
+        }
+
         var time = TimeProvider.System;
         var problems = CommonOptions.Problems(parse).ToList();
         foreach (var problem in problems)

@@ -1,4 +1,3 @@
-using System.Net;
 using SyncGateway.Registry.Errors;
 
 namespace SyncGateway.Registry.Transport;
@@ -41,10 +40,8 @@ internal sealed class SchemeHandler(string apiHost) : DelegatingHandler
 
     /// <summary>
     /// The scheme that answers, and, when <paramref name="keep"/> asks and this call probed, the
-    /// probe's answer. Both schemes are asked at once. A registry's answer to <c>/v2/</c> in plain
-    /// HTTP (200 or 401) settles it: a port that answers the API in plain HTTP does not speak TLS.
-    /// Any other plain answer waits for the HTTPS attempt, which wins if it answers: a TLS port may
-    /// answer plain HTTP with an error of its own (distribution and nginx send a 400).
+    /// probe's answer. HTTPS is asked first and plain HTTP only when HTTPS cannot be had, so a
+    /// registry that speaks TLS never sees a plain request, not even through a proxy.
     /// </summary>
     private async Task<(string Scheme, HttpResponseMessage? Answer)> ProbeAsync(bool keep, CancellationToken cancellationToken)
     {
@@ -56,66 +53,40 @@ internal sealed class SchemeHandler(string apiHost) : DelegatingHandler
                 return (known, null);
             }
 
-            using var probing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            probing.CancelAfter(ProbeTimeout);
-            var https = TryAsync(Uri.UriSchemeHttps, probing.Token);
-            var http = TryAsync(Uri.UriSchemeHttp, probing.Token);
-            string scheme;
-            HttpResponseMessage answer;
-            if (await Task.WhenAny(https, http).ConfigureAwait(false) == http && http.Result is { StatusCode: HttpStatusCode.OK or HttpStatusCode.Unauthorized } plain)
+            foreach (var scheme in new[] { Uri.UriSchemeHttps, Uri.UriSchemeHttp })
             {
-                (scheme, answer) = (Uri.UriSchemeHttp, plain);
-                await probing.CancelAsync().ConfigureAwait(false);
-                await DiscardAsync(https).ConfigureAwait(false);
-            }
-            else if (await https.ConfigureAwait(false) is { } secure)
-            {
-                // A TLS port may never answer the plain request: it is not waited for.
-                (scheme, answer) = (Uri.UriSchemeHttps, secure);
-                await probing.CancelAsync().ConfigureAwait(false);
-                await DiscardAsync(http).ConfigureAwait(false);
-            }
-            else
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                (scheme, answer) = (Uri.UriSchemeHttp, await http.ConfigureAwait(false)
-                    ?? throw new RegistryException($"{apiHost} cannot be reached over https or http", retryable: true));
+                try
+                {
+                    using var probe = new HttpRequestMessage(HttpMethod.Get, new Uri($"{scheme}://{apiHost}/v2/"));
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    timeout.CancelAfter(ProbeTimeout);
+                    var response = await base.SendAsync(probe, timeout.Token).ConfigureAwait(false);
+                    _scheme = scheme;
+                    if (keep)
+                    {
+                        return (scheme, response);
+                    }
+
+                    response.Dispose();
+                    return (scheme, null);
+                }
+                catch (HttpRequestException)
+                {
+                    // try the next scheme
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // try the next scheme
+                }
             }
 
-            _scheme = scheme;
-            if (keep)
-            {
-                return (scheme, answer);
-            }
-
-            answer.Dispose();
-            return (scheme, null);
+            throw new RegistryException($"{apiHost} cannot be reached over https or http", retryable: true);
         }
         finally
         {
             _probing.Release();
         }
     }
-
-    // One scheme's answer to GET /v2/, or null when it cannot be had (refused, not TLS, no answer in time).
-    private async Task<HttpResponseMessage?> TryAsync(string scheme, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var probe = new HttpRequestMessage(HttpMethod.Get, new Uri($"{scheme}://{apiHost}/v2/"));
-            return await base.SendAsync(probe, cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpRequestException)
-        {
-            return null;
-        }
-        catch (OperationCanceledException)
-        {
-            return null;
-        }
-    }
-
-    private static async Task DiscardAsync(Task<HttpResponseMessage?> other) => (await other.ConfigureAwait(false))?.Dispose();
 
     protected override void Dispose(bool disposing)
     {
