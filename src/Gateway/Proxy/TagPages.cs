@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using SyncGateway.Gateway.Json;
 
 namespace SyncGateway.Gateway.Proxy;
 
@@ -62,7 +63,7 @@ internal static class TagPages
                     context.Response.Headers["Link"] = link;
                 }
 
-                bytes = JsonSerializer.SerializeToUtf8Bytes(list);
+                bytes = JsonSerializer.SerializeToUtf8Bytes(list, GatewayJsonContext.Default.JsonObject);
             }
         }
         catch (JsonException)
