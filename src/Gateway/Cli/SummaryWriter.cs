@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using SyncGateway.Gateway.Json;
 using SyncGateway.Registry.Protocol;
 using SyncGateway.Replicator.Engine;
 using SyncGateway.Replicator.Planning;
@@ -158,16 +159,16 @@ internal static class SummaryWriter
         string content;
         if (format == "json")
         {
-            var json = map.ToDictionary(e => e.Key, e => e.Value.Count == 1 ? (object)e.Value[0] : e.Value, StringComparer.Ordinal);
-            content = JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }) + "\n";
+            var json = map.ToDictionary(e => e.Key, e => e.Value.Count == 1 ? (object?)e.Value[0] : e.Value, StringComparer.Ordinal);
+            content = JsonSerializer.Serialize(json, GatewayJsonContext.Indented.DictionaryStringObject) + "\n";
         }
         else
         {
             var yaml = new StringBuilder();
             foreach (var (source, destinations) in map)
             {
-                var value = destinations.Count == 1 ? JsonSerializer.Serialize(destinations[0]) : JsonSerializer.Serialize(destinations);
-                yaml.Append(JsonSerializer.Serialize(source)).Append(": ").AppendLine(value);
+                var value = destinations.Count == 1 ? JsonSerializer.Serialize(destinations[0], GatewayJsonContext.Default.String) : JsonSerializer.Serialize(destinations, GatewayJsonContext.Default.ListString);
+                yaml.Append(JsonSerializer.Serialize(source, GatewayJsonContext.Default.String)).Append(": ").AppendLine(value);
             }
 
             content = (shard.IsWhole ? string.Empty : ShardComment(shard) + "\n") + (map.Count == 0 ? "{}\n" : yaml.ToString());

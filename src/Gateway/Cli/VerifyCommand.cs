@@ -1,8 +1,9 @@
 using System.CommandLine;
-using System.Text.Json;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using SyncGateway.Gateway.Hosting;
+using SyncGateway.Gateway.Json;
 using SyncGateway.Gateway.Logging;
 using SyncGateway.Gateway.Metrics;
 using SyncGateway.Gateway.Options;
@@ -112,21 +113,17 @@ internal static class VerifyCommand
     }
 
     private static string JsonReport(VerifyReport report) => JsonSerializer.Serialize(
-        new
-        {
-            inSync = report.ExitCode == 0,
-            counts = Enum.GetValues<VerifyStatus>().ToDictionary(s => JsonNamingPolicy.CamelCase.ConvertName(s.ToString()), report.Count),
-            images = report.Results.Select(r => new
-            {
-                source = r.Task.Source.ToString(),
-                destination = r.Task.Destination.ToString(),
-                status = JsonNamingPolicy.CamelCase.ConvertName(r.Status.ToString()),
-                sourceDigest = r.SourceDigest?.ToString(),
-                destinationDigest = r.DestinationDigest?.ToString(),
-                rewrittenFrom = r.RewrittenFrom?.ToString(),
-                error = r.Error,
-            }),
-            failedToGenerate = report.PlanFailures.Select(f => new { rule = f.Rule, reason = f.Reason }),
-        },
-        new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        new VerifyJsonReport(
+            InSync: report.ExitCode == 0,
+            Counts: Enum.GetValues<VerifyStatus>().ToDictionary(s => JsonNamingPolicy.CamelCase.ConvertName(s.ToString()), report.Count),
+            Images: report.Results.Select(r => new VerifyJsonReport.Image(
+                Source: r.Task.Source.ToString(),
+                Destination: r.Task.Destination.ToString(),
+                Status: JsonNamingPolicy.CamelCase.ConvertName(r.Status.ToString()),
+                SourceDigest: r.SourceDigest?.ToString(),
+                DestinationDigest: r.DestinationDigest?.ToString(),
+                RewrittenFrom: r.RewrittenFrom?.ToString(),
+                Error: r.Error)),
+            FailedToGenerate: report.PlanFailures.Select(f => new VerifyJsonReport.PlanFailure(f.Rule, f.Reason))),
+        GatewayJsonContext.Indented.VerifyJsonReport) + "\n";
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using SyncGateway.Gateway.Json;
 
 namespace SyncGateway.Gateway.Logging;
 
@@ -45,7 +46,7 @@ internal sealed class TextWriterLoggerProvider(TextWriter writer, LogLevel minim
                 record["exception"] = $"{exception.GetType().Name}: {exception.Message}";
             }
 
-            line = JsonSerializer.Serialize(record);
+            line = JsonSerializer.Serialize(record, GatewayJsonContext.Default.DictionaryStringObject);
         }
         else
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using SyncGateway.Gateway.Json;
 using SyncGateway.Registry.Errors;
 
 namespace SyncGateway.Gateway.Proxy;
@@ -13,7 +14,7 @@ internal static class OciError
         context.Response.StatusCode = (int)(status ?? code.Status);
         context.Response.ContentType = "application/json";
         context.Response.Headers["Docker-Distribution-API-Version"] = "registry/2.0";
-        var body = JsonSerializer.SerializeToUtf8Bytes(new { errors = new[] { new { code = code.Code, message = code.Description, detail } } });
+        var body = JsonSerializer.SerializeToUtf8Bytes(OciErrorBody.Of(code.Code, code.Description, detail), GatewayJsonContext.Default.OciErrorBody);
         context.Response.ContentLength = body.Length;
         return context.Request.Method == HttpMethods.Head ? Task.CompletedTask : context.Response.Body.WriteAsync(body).AsTask();
     }

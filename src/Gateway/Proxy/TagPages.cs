@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using SyncGateway.Gateway.Json;
 
 namespace SyncGateway.Gateway.Proxy;
 
@@ -95,7 +96,7 @@ internal static class TagPages
 
                 if (renamed || paged)
                 {
-                    bytes = JsonSerializer.SerializeToUtf8Bytes(list);
+                    bytes = JsonSerializer.SerializeToUtf8Bytes(list, GatewayJsonContext.Default.JsonObject);
                 }
             }
         }

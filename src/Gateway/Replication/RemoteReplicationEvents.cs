@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using SyncGateway.Gateway.Json;
 using SyncGateway.Gateway.Live;
 using SyncGateway.Registry.Protocol;
 using SyncGateway.Replicator.Configuration;
@@ -51,29 +51,24 @@ internal sealed partial class RemoteReplicationEvents(string replicator, int sha
     public async Task<int> PublishAsync(ImageReference image, string cause, CancellationToken cancellationToken)
     {
         var owner = OwnerOf(image);
-        var envelope = new
-        {
-            events = new[]
-            {
-                new
-                {
-                    action = "push",
-                    target = new { repository = image.Repository, tag = image.Tag, digest = image.Digest?.ToString() },
-                    request = new { host = image.Registry },
-                    source = new { addr = ReplicaAddress, instanceID = cause },
-                },
-            },
-        };
+        var envelope = new NotificationEnvelope(
+        [
+            new NotificationEnvelope.Event(
+                "push",
+                new(image.Repository, image.Tag, image.Digest?.ToString()),
+                new(image.Registry),
+                new(ReplicaAddress, cause)),
+        ]);
         for (var attempt = 1; attempt <= 2; attempt++)
         {
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(owner, "api/webhooks/distribution")) { Content = JsonContent.Create(envelope) };
+                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(owner, "api/webhooks/distribution")) { Content = JsonContent.Create(envelope, GatewayJsonContext.Default.NotificationEnvelope) };
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", secret);
                 using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
                 {
-                    var answer = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken).ConfigureAwait(false);
+                    var answer = await response.Content.ReadFromJsonAsync(GatewayJsonContext.Default.JsonElement, cancellationToken).ConfigureAwait(false);
                     return answer.TryGetProperty("queued", out var queued) ? queued.GetInt32() : 0;
                 }
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using SyncGateway.Gateway.Json;
 using SyncGateway.Gateway.Live;
 using SyncGateway.Gateway.Replication;
 using SyncGateway.Gateway.Options;
@@ -34,7 +35,8 @@ internal static class StatusEndpoints
             var upstreams = await ProbeAsync(configuration, registries, context.RequestAborted).ConfigureAwait(false);
             var ready = recordsOpen && upstreams.Values.Any(up => up);
             return Results.Json(
-                new { ready, records = recordsOpen, upstreams = upstreams.GroupBy(u => u.Key.Role).ToDictionary(g => g.Key, g => g.Any(u => u.Value)) },
+                new ReadinessDocument(ready, recordsOpen, upstreams.GroupBy(u => u.Key.Role).ToDictionary(g => g.Key, g => g.Any(u => u.Value))),
+                GatewayJsonContext.Http.ReadinessDocument,
                 statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
         app.MapGet("/api/status", async (HttpContext context, LiveConfiguration live) =>
@@ -48,21 +50,17 @@ internal static class StatusEndpoints
             var failures = records is null ? [] : await records.RecentFailuresAsync(20, context.RequestAborted).ConfigureAwait(false);
             var last = context.RequestServices.GetService<ReconcileState>()?.Last;
             var shard = context.RequestServices.GetRequiredService<SyncOptions>().Shard;
-            return Results.Json(new
-            {
-                role = role.ToString().ToLowerInvariant(),
-                shard = shard.IsWhole ? null : new { index = shard.Index, count = shard.Count },
-                upstreams = upstreams.Select(u => new { role = u.Key.Role, host = u.Key.Host, reachable = u.Value }),
-                rules = configuration.Rules.Select(r => new { rule = r.Key, source = r.Source.Name, tags = r.Tags.ToString(), destinations = r.Destinations.Select(d => d.ToString()), overwrite = r.Overwrite })
-                    .Concat(configuration.PatternRules.Select(p => new { rule = p.Key, source = p.Pattern.Source, tags = p.Tags.ToString(), destinations = p.Templates.Select(t => t.Text), overwrite = p.Overwrite })),
-                lastSync = last is { } l ? new { at = l.At, synced = l.Synced, alreadyInSync = l.InSync, failed = l.Failed, conflicts = l.Conflicts } : null,
-                queue = new
-                {
-                    depth,
-                    items = queued.Select(q => new { q.Source, q.Destination, q.Cause, q.EnqueuedAt, q.Attempts, q.LastError }),
-                },
-                recentFailures = failures,
-            });
+            return Results.Json(
+                new StatusDocument(
+                    Role: role.ToString().ToLowerInvariant(),
+                    Shard: shard.IsWhole ? null : new(shard.Index, shard.Count),
+                    Upstreams: upstreams.Select(u => new StatusDocument.UpstreamPart(u.Key.Role, u.Key.Host, u.Value)),
+                    Rules: configuration.Rules.Select(r => new StatusDocument.RulePart(r.Key, r.Source.Name, r.Tags.ToString(), r.Destinations.Select(d => d.ToString()), r.Overwrite))
+                        .Concat(configuration.PatternRules.Select(p => new StatusDocument.RulePart(p.Key, p.Pattern.Source, p.Tags.ToString(), p.Templates.Select(t => t.Text), p.Overwrite))),
+                    LastSync: last is { } l ? new(l.At, l.Synced, l.InSync, l.Failed, l.Conflicts) : null,
+                    Queue: new(depth, queued.Select(q => new StatusDocument.QueueItemPart(q.Source, q.Destination, q.Cause, q.EnqueuedAt, q.Attempts, q.LastError))),
+                    RecentFailures: failures),
+                GatewayJsonContext.Http.StatusDocument);
         });
     }
 

@@ -6,8 +6,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using SyncGateway.Gateway.Json;
 using SyncGateway.Gateway.Live;
 using SyncGateway.Gateway.Metrics;
+using SyncGateway.Gateway.Proxy;
 using SyncGateway.Gateway.Replication;
 using SyncGateway.Registry.Protocol;
 using SyncGateway.Replicator.Engine;
@@ -43,7 +45,7 @@ internal static partial class WebhookEndpoints
         var secret = configuration.Gateway?.WebhookSecret;
         if (secret is null || !Authorized(context.Request.Headers.Authorization.ToString(), secret))
         {
-            return Results.Json(new { errors = new[] { new { code = "UNAUTHORIZED", message = "a webhook needs Authorization: Bearer <webhooks.secret>", detail = secret is null ? "webhooks.secret is not configured" : null } } }, statusCode: StatusCodes.Status401Unauthorized);
+            return Results.Json(OciErrorBody.Of("UNAUTHORIZED", "a webhook needs Authorization: Bearer <webhooks.secret>", secret is null ? "webhooks.secret is not configured" : null), GatewayJsonContext.Http.OciErrorBody, statusCode: StatusCodes.Status401Unauthorized);
         }
 
         if (context.Request.ContentLength > MaxBody)
@@ -61,7 +63,7 @@ internal static partial class WebhookEndpoints
         }
         catch (JsonException ex)
         {
-            return Results.Json(new { errors = new[] { new { code = "UNSUPPORTED", message = "the body is not JSON", detail = ex.Message } } }, statusCode: StatusCodes.Status400BadRequest);
+            return Results.Json(OciErrorBody.Of("UNSUPPORTED", "the body is not JSON", ex.Message), GatewayJsonContext.Http.OciErrorBody, statusCode: StatusCodes.Status400BadRequest);
         }
 
         using (document)
@@ -93,7 +95,7 @@ internal static partial class WebhookEndpoints
             }
 
             Log.Received(loggers.CreateLogger("SyncGateway.Webhooks"), events.Count, queued);
-            return Results.Json(new { images = events.Count, queued }, statusCode: StatusCodes.Status202Accepted);
+            return Results.Json(new WebhookAccepted(events.Count, queued), GatewayJsonContext.Http.WebhookAccepted, statusCode: StatusCodes.Status202Accepted);
         }
     }
 

@@ -239,7 +239,8 @@ internal sealed class ReferrerCopier(BlobCopier blobs, Retrier retry, ILogger lo
                 entry["artifactType"] = artifactType;
             }
 
-            entries.Add(entry);
+            // As a JsonNode: the generic Add<T> would wrap a value it does not know by reflection.
+            entries.Add((JsonNode)entry);
             added++;
         }
 
