@@ -52,6 +52,18 @@ public sealed class RegistryClientPool(
         })).Value.Client;
     }
 
+    /// <summary>
+    /// Connects ahead to the endpoint of each repository (<see cref="RegistryClient.ConnectAsync"/>),
+    /// each endpoint once, without waiting: best effort, as that is.
+    /// </summary>
+    public void ConnectAhead(IEnumerable<(string Registry, string Repository)> repositories, CancellationToken cancellationToken)
+    {
+        foreach (var client in repositories.Select(r => Get(r.Registry, r.Repository)).Distinct())
+        {
+            _ = client.ConnectAsync(cancellationToken);
+        }
+    }
+
     public void Dispose()
     {
         foreach (var lazy in _clients.Values.Where(l => l.IsValueCreated))

@@ -16,4 +16,13 @@ public sealed record SyncConfiguration
     public ReplicatorSettings Replicator { get; init; } = new();
 
     public GatewaySettings? Gateway { get; init; }
+
+    /// <summary>
+    /// A repository of every registry the rules name, sources and destinations (a pattern's fixed
+    /// prefix, a template's registry), as <c>(registry, repository)</c>; repeats are left in.
+    /// </summary>
+    public IEnumerable<(string Registry, string Repository)> NamedRepositories() =>
+        Rules.SelectMany(r => r.Destinations.Select(d => d.Repository).Prepend(r.Source)).Select(r => (r.Registry, r.Repository))
+            .Concat(PatternRules.Select(p => (p.Pattern.Registry, p.Pattern.FixedPrefix)))
+            .Concat(PatternRules.SelectMany(p => p.Templates).Select(t => (t.Registry, string.Empty)));
 }

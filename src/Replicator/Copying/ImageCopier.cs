@@ -37,14 +37,14 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
         }
 
         var source = run.Registries.Get(sourceImage.Registry, sourceImage.Repository);
-        var lanes = tasks.Select(t => new Lane(t, run.Registries.Get(t.Destination.Registry, t.Destination.Repository))).ToList();
+        var lanes = tasks.Select(t => new CopyLane(t, run.Registries.Get(t.Destination.Registry, t.Destination.Repository))).ToList();
         var head = new Lazy<Task<Descriptor?>>(() => retry.RunAsync(ct => source.Manifests.HeadAsync(sourceImage.Repository, sourceImage.Reference, ct), run.Stats, cancellationToken));
         var decided = lanes.Select(lane => lane.Run(() => DecideAsync(lane, run, head, cancellationToken))).ToList();
         var copied = CopyNeededAsync(lanes, decided, run, source, sourceImage, head, cancellationToken);
         return lanes.Select((lane, i) => ResultAsync(lane, decided[i], copied)).ToList();
     }
 
-    private static async Task<CopyResult> ResultAsync(Lane lane, Task decided, Task copied)
+    private static async Task<CopyResult> ResultAsync(CopyLane lane, Task decided, Task copied)
     {
         await decided.ConfigureAwait(false);
         if (lane.Result is null)
@@ -64,7 +64,7 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
     /// What a destination needs, from HEAD requests only: nothing (in sync, or a conflict), or the
     /// manifest. Sets the lane's result when nothing is needed.
     /// </summary>
-    private async Task DecideAsync(Lane lane, RunContext run, Lazy<Task<Descriptor?>> sourceHead, CancellationToken cancellationToken)
+    private async Task DecideAsync(CopyLane lane, RunContext run, Lazy<Task<Descriptor?>> sourceHead, CancellationToken cancellationToken)
     {
         var task = lane.Work;
 
@@ -121,7 +121,7 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
     }
 
     /// <summary>The manifest, fetched once, and everything it references, for every destination that needs them.</summary>
-    private async Task CopyNeededAsync(List<Lane> lanes, List<Task> decided, RunContext run, RegistryClient source, ImageReference sourceImage, Lazy<Task<Descriptor?>> sourceHead, CancellationToken cancellationToken)
+    private async Task CopyNeededAsync(List<CopyLane> lanes, List<Task> decided, RunContext run, RegistryClient source, ImageReference sourceImage, Lazy<Task<Descriptor?>> sourceHead, CancellationToken cancellationToken)
     {
         await Task.WhenAll(decided.Select(d => d.ContinueWith(static _ => { }, TaskScheduler.Default))).ConfigureAwait(false);
         var needing = lanes.Where(l => l.Live).ToList();
@@ -197,7 +197,7 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
     /// Everything a manifest references, for each destination still live: an index's children (each
     /// pushed by digest where it is missing), or an image's blobs.
     /// </summary>
-    private async Task CopyContentAsync(RunContext run, RegistryClient source, ImageReference sourceImage, List<Lane> lanes, Manifest manifest, int depth, CancellationToken cancellationToken)
+    private async Task CopyContentAsync(RunContext run, RegistryClient source, ImageReference sourceImage, List<CopyLane> lanes, Manifest manifest, int depth, CancellationToken cancellationToken)
     {
         if (!manifest.IsIndex)
         {
@@ -222,7 +222,7 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
 
         foreach (var child in manifest.Children)
         {
-            var lacking = new List<Lane>();
+            var lacking = new List<CopyLane>();
             await Task.WhenAll(lanes.Where(l => l.Live).Select(lane => lane.Run(async () =>
             {
                 var present = options.Force
@@ -262,42 +262,5 @@ internal sealed class ImageCopier(BlobCopier blobs, RecordStore? records, Retrie
     {
         await retry.RunAsync(ct => destination.Manifests.PutAsync(image.Repository, reference, manifest, ct), run.Stats, cancellationToken).ConfigureAwait(false);
         run.Stats.ManifestPushed();
-    }
-
-    /// <summary>
-    /// One destination of a copy: what it held, what it ended with, or what failed it. A lane that
-    /// failed takes no further part; the others go on.
-    /// </summary>
-    private sealed class Lane(SyncTask task, RegistryClient destination)
-    {
-        private Exception? _failure;
-
-        public SyncTask Work { get; } = task;
-
-        public RegistryClient Destination { get; } = destination;
-
-        public Digest? Existing { get; set; }
-
-        public CopyResult? Result { get; set; }
-
-        public Exception? Failure => Volatile.Read(ref _failure);
-
-        /// <summary>Still to be copied: neither done nor failed.</summary>
-        public bool Live => Result is null && Failure is null;
-
-        public void Fail(Exception failure) => Interlocked.CompareExchange(ref _failure, failure, null);
-
-        /// <summary>Runs a step of this lane; a failure fails the lane, not the copy (cancellation still ends it all).</summary>
-        public async Task Run(Func<Task> step)
-        {
-            try
-            {
-                await step().ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || ex is OperationCanceledException { CancellationToken.IsCancellationRequested: false })
-            {
-                Fail(ex);
-            }
-        }
     }
 }

@@ -187,7 +187,8 @@ public sealed class ReplicationEngine : IDisposable
             }
         }
 
-        ConnectAhead(configuration, run.Registries, stop.Token);
+        // Greeted while the plan starts, so the first images do not each wait for a connection, a scheme probe or a challenge.
+        run.Registries.ConnectAhead(configuration.NamedRepositories(), stop.Token);
         var workers = work(queue.Reader, stop.Token).Select(StopOnFailure).ToList();
         Plan plan;
         try
@@ -216,20 +217,6 @@ public sealed class ReplicationEngine : IDisposable
 
         await Task.WhenAll(workers).ConfigureAwait(false);
         return plan;
-    }
-
-    // Every registry the rules name is greeted while the plan starts, so that the first images do
-    // not each wait for a connection, a scheme probe or a challenge (RegistryClient.ConnectAsync).
-    private static void ConnectAhead(SyncConfiguration configuration, RegistryClientPool registries, CancellationToken cancellationToken)
-    {
-        var named = configuration.Rules.SelectMany(r => r.Destinations.Select(d => d.Repository).Prepend(r.Source))
-            .Select(r => registries.Get(r.Registry, r.Repository))
-            .Concat(configuration.PatternRules.Select(p => registries.Get(p.Pattern.Registry, p.Pattern.FixedPrefix)))
-            .Concat(configuration.PatternRules.SelectMany(p => p.Templates).Select(t => registries.Get(t.Registry, string.Empty)));
-        foreach (var client in named.Distinct())
-        {
-            _ = client.ConnectAsync(cancellationToken);
-        }
     }
 
     private async Task<VerifyResult> VerifyAsync(SyncTask task, RunContext run, CancellationToken cancellationToken)

@@ -3,24 +3,27 @@ using System.Diagnostics;
 namespace SyncGateway.Gateway.Tests.Cli;
 
 /// <summary>
-/// One <c>syncgateway</c> invocation as a child process, with environment variables of its own
+/// One <c>syncgateway</c> invocation (or another program's) as a child process, with environment variables of its own
 /// (a <c>PATH</c> with a test's credential helpers, a <c>DOCKER_CONFIG</c>) that no other test sees.
 /// </summary>
 internal static class CliProcess
 {
-    public static async Task<CliRun> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static Task<CliRun> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        RunProgramAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "syncgateway.dll"), .. args], environment, TimeSpan.FromMinutes(2));
+
+    /// <summary>Any program as a child process (a native syncgateway, a publish), killed if it runs past <paramref name="limit"/>.</summary>
+    public static async Task<CliRun> RunProgramAsync(string program, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment, TimeSpan limit)
     {
-        var binary = Path.Combine(AppContext.BaseDirectory, "syncgateway.dll");
-        var info = new ProcessStartInfo("dotnet", [binary, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(program, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var (name, value) in environment)
         {
             info.Environment[name] = value;
         }
 
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("syncgateway did not start");
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{program} did not start");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var timeout = new CancellationTokenSource(limit);
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -28,7 +31,7 @@ internal static class CliProcess
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"syncgateway {string.Join(' ', args)} did not end within 2 minutes: {await error}");
+            throw new TimeoutException($"{program} {string.Join(' ', args)} did not end within {limit.TotalMinutes:0} minutes: {await error}");
         }
 
         return new CliRun(process.ExitCode, await output, await error);

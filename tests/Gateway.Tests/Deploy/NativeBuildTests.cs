@@ -38,14 +38,14 @@ public sealed class NativeBuildTests
         var again = await RunAsync(binary, "sync", "--config", config, "--records", workspace.Records);
         var verify = await RunAsync(binary, "verify", "--config", config, "--json");
 
-        Assert.True(cold.ExitCode == 0, cold.Output);
+        Assert.True(cold.ExitCode == 0, cold.ToString());
         Assert.Equal(app.Digest, await reader.ManifestDigestAsync("m/app", "1"));
         Assert.Equal(tool.Digest, await reader.ManifestDigestAsync("m/tool", "2"));
         Assert.Contains($"{destination.Host}/m/app:1", await File.ReadAllTextAsync(succeeded), StringComparison.Ordinal);
-        Assert.True(again.ExitCode == 0, again.Output);
-        Assert.Contains("Synced 0, already in sync 2", again.Output, StringComparison.Ordinal);
-        Assert.True(verify.ExitCode == 0, verify.Output);
-        Assert.Contains(app.Digest, verify.Output, StringComparison.Ordinal);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("Synced 0, already in sync 2", again.ToString(), StringComparison.Ordinal);
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+        Assert.Contains(app.Digest, verify.ToString(), StringComparison.Ordinal);
 
         // serve: the gateway answers a pull of the mirrored image from the mirror.
         var port = RegistryProcess.FreePort();
@@ -109,9 +109,9 @@ public sealed class NativeBuildTests
 
         var output = Path.Combine(folder, "native");
         var publish = await RunAsync("dotnet", "publish", Path.Combine(tree, "src/Gateway/SyncGateway.Gateway.csproj"), "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", "-o", output, "--nologo");
-        Assert.True(publish.ExitCode == 0, $"the native publish failed (it needs clang and zlib1g-dev; scripts/install-prerequisites.sh installs them):\n{publish.Output}");
+        Assert.True(publish.ExitCode == 0, $"the native publish failed (it needs clang and zlib1g-dev; scripts/install-prerequisites.sh installs them):\n{publish}");
         var binary = Path.Combine(output, "syncgateway");
-        Assert.True(File.Exists(binary), publish.Output);
+        Assert.True(File.Exists(binary), publish.ToString());
         Assert.False(File.Exists(Path.Combine(output, "syncgateway.dll")), "a native publish has no managed entry assembly");
         return binary;
     }
@@ -148,16 +148,8 @@ public sealed class NativeBuildTests
         return process;
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string program, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{program} did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(12));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<CliRun> RunAsync(string program, params string[] arguments) =>
+        CliProcess.RunProgramAsync(program, arguments, new Dictionary<string, string>(), TimeSpan.FromMinutes(12));
 }
 
 /// <summary>Tests that run alone, after every test that runs in parallel: the native compile takes the whole machine.</summary>
