@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace SyncGateway.Bench;
@@ -11,6 +12,8 @@ namespace SyncGateway.Bench;
 /// read, it is what the destination alone allows; piped (<c>pipe</c>), each blob streams from a
 /// source GET into its PUT as it arrives, a minimal keep-alive client with nothing but the copy:
 /// the pipe limit a sync is measured against. What a sync takes beyond that is the tool's.
+/// Verifying (<c>verify</c>), the pipe also hashes each blob as it passes and checks its digest at
+/// the end, as a sync does: the CPU floor of a copy that checks what it copies.
 /// </summary>
 internal static class WritePath
 {
@@ -26,7 +29,7 @@ internal static class WritePath
     /// <paramref name="requestsInFlight"/> bounds the requests that carry no blob (upload POSTs,
     /// mounts, manifests); blob streams are five at a time whatever it says.
     /// </summary>
-    public static async Task<Measure> MeasureAsync(string source, IEnumerable<string> repositories, string destination, bool pipe, int requestsInFlight = Parallel)
+    public static async Task<Measure> MeasureAsync(string source, IEnumerable<string> repositories, string destination, bool pipe, int requestsInFlight = Parallel, bool verify = false)
     {
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 64 });
         var manifests = new List<(string Repository, string Tag, byte[] Bytes, string MediaType)>();
@@ -76,7 +79,7 @@ internal static class WritePath
             using var read = pipe ? await http.GetAsync($"http://{source}/v2/{entry.Value}/blobs/{entry.Key}", HttpCompletionOption.ResponseHeadersRead) : null;
             using HttpContent content = read is null
                 ? new ByteArrayContent(blobs[entry.Key])
-                : new StreamContent(await read.EnsureSuccessStatusCode().Content.ReadAsStreamAsync(), 128 * 1024);
+                : new StreamContent(Checked(await read.EnsureSuccessStatusCode().Content.ReadAsStreamAsync(), entry.Key, verify), 128 * 1024);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
             content.Headers.ContentLength = read?.Content.Headers.ContentLength ?? blobs[entry.Key].Length;
             Interlocked.Add(ref sent, content.Headers.ContentLength.Value);
@@ -117,6 +120,65 @@ internal static class WritePath
         });
 
         return new Measure(clock.Elapsed, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds, sent);
+    }
+
+    private static Stream Checked(Stream body, string digest, bool verify) => verify ? new HashingStream(body, digest) : body;
+
+    /// <summary>Hashes what is read through it; at the end, throws unless it was the content of <c>digest</c>.</summary>
+    private sealed class HashingStream(Stream inner, string digest) : Stream
+    {
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken);
+            if (read > 0)
+            {
+                _hash.AppendData(buffer.Span[..read]);
+            }
+            else if (buffer.Length > 0 && "sha256:" + Convert.ToHexStringLower(_hash.GetHashAndReset()) != digest)
+            {
+                throw new InvalidDataException($"blob {digest} did not match its digest");
+            }
+
+            return read;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _hash.Dispose();
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 
     private sealed class Releaser(SemaphoreSlim semaphore) : IDisposable
