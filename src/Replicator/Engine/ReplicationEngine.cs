@@ -78,7 +78,7 @@ public sealed class ReplicationEngine : IDisposable
 
         // The tasks of one source image are put together while they wait for a copier, so that the
         // image is read once for all its destinations.
-        IEnumerable<Task> Copy(ChannelReader<SyncTask> tasks, CancellationToken stop)
+        IEnumerable<Task> Copy(ChannelReader<IReadOnlyList<SyncTask>> tasks, CancellationToken stop)
         {
             var groups = Channel.CreateBounded<List<SyncTask>>(new BoundedChannelOptions(1) { SingleWriter = true });
             yield return Task.Run(
@@ -139,18 +139,21 @@ public sealed class ReplicationEngine : IDisposable
         var kept = new ConcurrentQueue<VerifyResult>();
         var counts = new int[Enum.GetValues<VerifyStatus>().Length];
 
-        IEnumerable<Task> Check(ChannelReader<SyncTask> tasks, CancellationToken stop) => Enumerable.Range(0, Options.ImagesInFlight).Select(_ => Task.Run(
+        IEnumerable<Task> Check(ChannelReader<IReadOnlyList<SyncTask>> images, CancellationToken stop) => Enumerable.Range(0, Options.ImagesInFlight).Select(_ => Task.Run(
             async () =>
             {
-                await foreach (var task in tasks.ReadAllAsync(stop).ConfigureAwait(false))
+                await foreach (var image in images.ReadAllAsync(stop).ConfigureAwait(false))
                 {
-                    var result = await VerifyAsync(task, run, stop).ConfigureAwait(false);
-                    Interlocked.Increment(ref counts[(int)result.Status]);
-
-                    // An index a rule's platforms rewrote is in sync but worth naming (the digests differ on purpose).
-                    if (keepInSync || result.Status != VerifyStatus.InSync || result.RewrittenFrom is not null)
+                    foreach (var task in image)
                     {
-                        kept.Enqueue(result);
+                        var result = await VerifyAsync(task, run, stop).ConfigureAwait(false);
+                        Interlocked.Increment(ref counts[(int)result.Status]);
+
+                        // An index a rule's platforms rewrote is in sync but worth naming (the digests differ on purpose).
+                        if (keepInSync || result.Status != VerifyStatus.InSync || result.RewrittenFrom is not null)
+                        {
+                            kept.Enqueue(result);
+                        }
                     }
                 }
             },
@@ -166,13 +169,14 @@ public sealed class ReplicationEngine : IDisposable
 
     /// <summary>
     /// The planner streaming into the workers <paramref name="work"/> starts on a bounded channel of
-    /// tasks: work starts with the first task, while the planner lists ahead. If either side fails,
-    /// the other is stopped and awaited, so nothing runs on after this returns.
+    /// source images (each with its tasks, one per destination): work starts with the first image,
+    /// while the planner lists ahead. If either side fails, the other is stopped and awaited, so
+    /// nothing runs on after this returns.
     /// </summary>
     private async Task<Plan> PlanIntoAsync(
-        SyncConfiguration configuration, RunContext run, Action? planned, Func<ChannelReader<SyncTask>, CancellationToken, IEnumerable<Task>> work, CancellationToken cancellationToken)
+        SyncConfiguration configuration, RunContext run, Action? planned, Func<ChannelReader<IReadOnlyList<SyncTask>>, CancellationToken, IEnumerable<Task>> work, CancellationToken cancellationToken)
     {
-        var queue = Channel.CreateBounded<SyncTask>(new BoundedChannelOptions(4 * Options.ImagesInFlight) { SingleWriter = true });
+        var queue = Channel.CreateBounded<IReadOnlyList<SyncTask>>(new BoundedChannelOptions(4 * Options.ImagesInFlight) { SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         async Task StopOnFailure(Task worker)
         {
@@ -197,10 +201,14 @@ public sealed class ReplicationEngine : IDisposable
                 configuration,
                 run,
                 Options.ImagesInFlight,
-                async task =>
+                async image =>
                 {
-                    planned?.Invoke();
-                    await queue.Writer.WriteAsync(task, stop.Token).ConfigureAwait(false);
+                    foreach (var _ in image)
+                    {
+                        planned?.Invoke();
+                    }
+
+                    await queue.Writer.WriteAsync(image, stop.Token).ConfigureAwait(false);
                 },
                 stop.Token).ConfigureAwait(false);
         }

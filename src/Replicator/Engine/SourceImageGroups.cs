@@ -5,15 +5,15 @@ namespace SyncGateway.Replicator.Engine;
 
 /// <summary>
 /// Puts the planned tasks of one source image together (a rule with several destinations, or
-/// several rules of one source), so that the image is read once for all of them. Tasks are taken in
-/// as they are planned and held, up to <c>window</c> source images, while every copier is busy; a
-/// task of an image already held joins it. The oldest image goes to the first free copier. Tasks
-/// whose rules filter the image's platforms differently copy different manifests, so they are
-/// grouped apart.
+/// several rules of one source), so that the image is read once for all of them. The planner hands
+/// on a rule's destinations of one image at once; they are taken in as they are planned and held,
+/// up to <c>window</c> source images, while every copier is busy; the tasks of an image already
+/// held (another rule's) join it. The oldest image goes to the first free copier. Tasks whose rules
+/// filter the image's platforms differently copy different manifests, so they are grouped apart.
 /// </summary>
 internal static class SourceImageGroups
 {
-    public static async Task GatherAsync(ChannelReader<SyncTask> tasks, ChannelWriter<List<SyncTask>> groups, int window, CancellationToken cancellationToken)
+    public static async Task GatherAsync(ChannelReader<IReadOnlyList<SyncTask>> images, ChannelWriter<List<SyncTask>> groups, int window, CancellationToken cancellationToken)
     {
         var held = new List<List<SyncTask>>();
         var bySource = new Dictionary<string, List<SyncTask>>(StringComparer.Ordinal);
@@ -22,17 +22,20 @@ internal static class SourceImageGroups
         Task<bool>? writable = null;
         while (more || held.Count > 0)
         {
-            while (held.Count < window && tasks.TryRead(out var task))
+            while (held.Count < window && images.TryRead(out var image))
             {
-                var source = KeyOf(task);
-                if (bySource.TryGetValue(source, out var group))
+                foreach (var task in image)
                 {
-                    group.Add(task);
-                }
-                else
-                {
-                    bySource.Add(source, group = [task]);
-                    held.Add(group);
+                    var source = KeyOf(task);
+                    if (bySource.TryGetValue(source, out var group))
+                    {
+                        group.Add(task);
+                    }
+                    else
+                    {
+                        bySource.Add(source, group = [task]);
+                        held.Add(group);
+                    }
                 }
             }
 
@@ -46,7 +49,7 @@ internal static class SourceImageGroups
             // Wait until a copier is free or more is planned, whichever comes first.
             if (more && held.Count < window)
             {
-                readable ??= tasks.WaitToReadAsync(cancellationToken).AsTask();
+                readable ??= images.WaitToReadAsync(cancellationToken).AsTask();
             }
 
             if (held.Count > 0)

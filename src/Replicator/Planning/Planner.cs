@@ -25,18 +25,20 @@ internal sealed class Planner(Retrier retry, ILogger logger, Shard shard)
     public async Task<Plan> PlanAsync(SyncConfiguration configuration, RunContext run, int concurrency, CancellationToken cancellationToken)
     {
         var tasks = new List<SyncTask>();
-        var outline = await StreamAsync(configuration, run, concurrency, task => { tasks.Add(task); return ValueTask.CompletedTask; }, cancellationToken).ConfigureAwait(false);
+        var outline = await StreamAsync(configuration, run, concurrency, image => { tasks.AddRange(image); return ValueTask.CompletedTask; }, cancellationToken).ConfigureAwait(false);
         return outline with { Tasks = tasks };
     }
 
     /// <summary>
-    /// Hands each task to <paramref name="emit"/> as soon as its rule is expanded, in the rules'
+    /// Hands the tasks to <paramref name="emit"/> as soon as their rule is expanded, in the rules'
     /// order (so a destination two rules name keeps the first rule's copy), while up to
     /// <paramref name="concurrency"/> rules ahead are being listed. Copying starts with the first
-    /// task, not after the whole plan. Returns the plan without its tasks: what failed, and how
-    /// many repositories each pattern matched.
+    /// image, not after the whole plan. The tasks of one source image under one rule (its
+    /// destinations) are handed on together, so that whoever takes them sees them all at once: a
+    /// copier that took the first destination alone would read the image again for the others.
+    /// Returns the plan without its tasks: what failed, and how many repositories each pattern matched.
     /// </summary>
-    public async Task<Plan> StreamAsync(SyncConfiguration configuration, RunContext run, int concurrency, Func<SyncTask, ValueTask> emit, CancellationToken cancellationToken)
+    public async Task<Plan> StreamAsync(SyncConfiguration configuration, RunContext run, int concurrency, Func<IReadOnlyList<SyncTask>, ValueTask> emit, CancellationToken cancellationToken)
     {
         var discovered = new DiscoveryResult[configuration.PatternRules.Count];
         await Parallel.ForEachAsync(
@@ -103,6 +105,8 @@ internal sealed class Planner(Retrier retry, ILogger logger, Shard shard)
                     continue;
                 }
 
+                var images = new List<List<SyncTask>>();
+                var bySource = new Dictionary<ImageReference, List<SyncTask>>();
                 foreach (var task in ruleTasks!)
                 {
                     var destination = task.Destination.ToString();
@@ -117,7 +121,18 @@ internal sealed class Planner(Retrier retry, ILogger logger, Shard shard)
                     }
 
                     seen.Add(destination, (task.Source, task.Rule));
-                    await emit(task).ConfigureAwait(false);
+                    if (!bySource.TryGetValue(task.Source, out var image))
+                    {
+                        bySource.Add(task.Source, image = []);
+                        images.Add(image);
+                    }
+
+                    image.Add(task);
+                }
+
+                foreach (var image in images)
+                {
+                    await emit(image).ConfigureAwait(false);
                 }
             }
         }

@@ -100,6 +100,37 @@ public sealed class PlannerTests : IDisposable
     }
 
     [Fact]
+    public async Task ARuleWithSeveralDestinations_HandsOnEachSourceImageWithAllItsDestinationsAtOnce()
+    {
+        Tags("org/a", "1", "2");
+        var configuration = Load("""
+            rules:
+              - source: src.test/org/a
+                destinations: [dst.test/m/a, dst.test/n/a, dst.test/o/a]
+            """);
+        var planner = new Planner(new Retrier(RetryPolicy.Create(0, TimeSpan.Zero, TimeProvider.System, NullLogger.Instance)), NullLogger.Instance, Shard.Whole);
+        var handedOn = new List<IReadOnlyList<SyncTask>>();
+
+        var plan = await planner.StreamAsync(
+            configuration,
+            new RunContext(_registries, new TransferStats()),
+            4,
+            image =>
+            {
+                handedOn.Add(image);
+                return ValueTask.CompletedTask;
+            },
+            CancellationToken.None);
+
+        // A copier that took the first destination alone would read the image again for the others.
+        Assert.Empty(plan.Failures);
+        Assert.Equal(2, handedOn.Count);
+        Assert.Equal(["dst.test/m/a:1", "dst.test/n/a:1", "dst.test/o/a:1"], handedOn[0].Select(t => t.Destination.ToString()));
+        Assert.Equal(["dst.test/m/a:2", "dst.test/n/a:2", "dst.test/o/a:2"], handedOn[1].Select(t => t.Destination.ToString()));
+        Assert.All(handedOn, image => Assert.Single(image.Select(t => t.Source).Distinct()));
+    }
+
+    [Fact]
     public async Task WhileTheCopyingTakesNothing_TheListingStaysWithinItsPlacesAhead_AndGoesOnWhenItTakes()
     {
         const int Repositories = 40;
@@ -123,9 +154,13 @@ public sealed class PlannerTests : IDisposable
             configuration,
             new RunContext(_registries, new TransferStats()),
             Ahead,
-            async task =>
+            async image =>
             {
-                taken.Enqueue(task);
+                foreach (var task in image)
+                {
+                    taken.Enqueue(task);
+                }
+
                 if (taken.Count == 1)
                 {
                     await go.Task;
