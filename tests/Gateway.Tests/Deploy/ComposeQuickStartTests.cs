@@ -9,6 +9,7 @@ namespace SyncGateway.Gateway.Tests.Deploy;
 /// the image built from this tree: the seeded image reaches the mirror, and so does a push through
 /// the gateway.
 /// </summary>
+[Collection(NativeBuild.Name)]
 public sealed class ComposeQuickStartTests
 {
     private const string Seeded = "sha256:9a8dc63673fcb831c5d0b95cc0fc32d6ae44b3e8e7420abb48bf2816b0a44878";

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text.RegularExpressions;
 using SyncGateway.Gateway.Tests.Cli;
 using SyncGateway.Gateway.Tests.Proxy;
 using SyncGateway.Testing;
@@ -8,30 +6,28 @@ namespace SyncGateway.Gateway.Tests.Deploy;
 
 /// <summary>
 /// The Dockerfile in its parts, with no engine needed: the publish step it runs works and gives a
-/// runnable syncgateway, the runtime stage runs as a non-root user with the records on a volume,
-/// and its health check command answers. <see cref="ImageTests"/> builds and runs the image whole.
+/// runnable native syncgateway, the runtime stage runs it as a non-root user with the records on a
+/// volume, and its health check command answers. <see cref="ImageTests"/> builds and runs the image
+/// whole. In the native build's collection, as the publish is the one it shares.
 /// </summary>
-public sealed partial class DockerfileTests
+[Collection(NativeBuild.Name)]
+public sealed class DockerfileTests
 {
     [Fact]
-    public async Task ThePublishStepOfTheDockerfile_ProducesARunnableSyncgateway()
+    public async Task ThePublishStepOfTheDockerfile_ProducesARunnableNativeSyncgateway_AndTheRuntimeStageRunsIt()
     {
-        var root = Repository.Root();
-        var dockerfile = await File.ReadAllTextAsync(Path.Combine(root, "Dockerfile"));
-        var publish = PublishLine().Match(dockerfile);
-        Assert.True(publish.Success, "the Dockerfile must publish with 'RUN dotnet publish ... -o /out'");
-        using var workspace = new Workspace();
-        var output = Path.Combine(workspace.Folder, "out");
-        var arguments = publish.Groups["args"].Value.Replace("-o /out", $"-o {output}", StringComparison.Ordinal).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var dockerfile = await File.ReadAllTextAsync(Path.Combine(Repository.Root(), "Dockerfile"));
+        var output = await NativePublish.FolderAsync();
 
-        var (published, log) = await RunAsync("dotnet", ["publish", .. arguments], root);
-        Assert.True(published == 0, log);
-        var (help, usage) = await RunAsync("dotnet", [Path.Combine(output, "syncgateway.dll"), "--help"], root);
+        var help = await CliProcess.RunProgramAsync(Path.Combine(output, "syncgateway"), ["--help"], new Dictionary<string, string>(), TimeSpan.FromMinutes(1));
 
-        Assert.Equal(0, help);
-        Assert.Contains("serve", usage, StringComparison.Ordinal);
-        Assert.Contains("sync", usage, StringComparison.Ordinal);
+        Assert.True(help.ExitCode == 0, help.ToString());
+        Assert.Contains("serve", help.ToString(), StringComparison.Ordinal);
+        Assert.Contains("sync", help.ToString(), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(output, "libe_sqlite3.so")), "the publish must hold the SQLite library the runtime stage copies");
         var runtime = dockerfile[dockerfile.IndexOf("AS runtime", StringComparison.Ordinal)..];
+        Assert.Contains("COPY --from=published /out/syncgateway /out/libe_sqlite3.so /app/", runtime, StringComparison.Ordinal);
+        Assert.Contains("ENTRYPOINT [\"/app/syncgateway\"]", runtime, StringComparison.Ordinal);
         Assert.Matches(@"USER 10001", runtime);
         Assert.Contains("VOLUME [\"/var/lib/syncgateway\"]", runtime, StringComparison.Ordinal);
         Assert.Contains("HEALTHCHECK", runtime, StringComparison.Ordinal);
@@ -51,17 +47,4 @@ public sealed partial class DockerfileTests
         Assert.True(healthy.ExitCode == 0, healthy.ToString());
         Assert.Equal(1, nobody.ExitCode);
     }
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string program, string[] arguments, string folder)
-    {
-        var info = new ProcessStartInfo(program, arguments) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout + await stderr);
-    }
-
-    [GeneratedRegex(@"RUN dotnet publish (?<args>[^\n]*-o /out[^\n]*)")]
-    private static partial Regex PublishLine();
 }

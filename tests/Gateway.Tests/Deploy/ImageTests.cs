@@ -13,6 +13,7 @@ namespace SyncGateway.Gateway.Tests.Deploy;
 /// on a volume and the configuration mounted read-only, in front of two <c>registry:2</c>
 /// containers on a network of the test's own; ports on 127.0.0.1 only.
 /// </summary>
+[Collection(NativeBuild.Name)]
 public sealed class ImageTests
 {
     [Fact]
@@ -68,7 +69,7 @@ public sealed class ImageTests
             var inspected = await docker.Images.InspectImageAsync(image);
             Assert.Equal("10001:10001", inspected.Config?.User);
             Assert.Contains("5000/tcp", inspected.Config!.ExposedPorts!.Keys);
-            Assert.Equal(["dotnet", "/app/syncgateway.dll"], inspected.Config.Entrypoint);
+            Assert.Equal(["/app/syncgateway"], inspected.Config.Entrypoint);
             var user = await gateway.ExecAsync(["id", "-u"]);
             Assert.Equal("10001", user.Stdout.Trim());
             var running = await docker.Containers.InspectContainerAsync(gateway.Id);

@@ -7,8 +7,8 @@ using SyncGateway.Testing;
 namespace SyncGateway.Gateway.Tests.Deploy;
 
 /// <summary>
-/// The native executable (<c>dotnet publish -p:PublishAot=true</c>, README "Build and run"), built
-/// from a copy of the sources as the Dockerfile's build stage sees them and used as a user would:
+/// The native executable (<c>dotnet publish -p:PublishAot=true</c>, README "Build and run"; what the
+/// image ships), the Dockerfile's own publish (<see cref="NativePublish"/>), used as a user would:
 /// <c>sync</c> cold and again, its output files, <c>verify</c>, and <c>serve</c> answering a pull.
 /// Its compile takes minutes of both cores, so it runs alone, after the tests that run in parallel.
 /// </summary>
@@ -19,7 +19,7 @@ public sealed class NativeBuildTests
     public async Task TheNativeExecutable_Syncs_Verifies_AndServes_AsTheDefaultBuildDoes()
     {
         using var workspace = new Workspace();
-        var binary = await PublishAsync(workspace.Folder);
+        var binary = await PublishAsync();
         await using var source = await RegistryProcess.StartAsync();
         await using var destination = await RegistryProcess.StartAsync();
         using var seeder = new ImageSeeder(source.Host);
@@ -84,34 +84,12 @@ public sealed class NativeBuildTests
         }
     }
 
-    // The sources copied as the Dockerfile copies them, so the build leaves this tree's obj/ alone.
-    private static async Task<string> PublishAsync(string folder)
+    // The Dockerfile's publish, shared with the image's tests.
+    private static async Task<string> PublishAsync()
     {
-        var root = Repository.Root();
-        var tree = Path.Combine(folder, "tree");
-        foreach (var file in new[] { "Directory.Build.props", "Directory.Packages.props", ".editorconfig" })
-        {
-            Directory.CreateDirectory(tree);
-            File.Copy(Path.Combine(root, file), Path.Combine(tree, file));
-        }
-
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(root, "src"), "*", SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(root, file);
-            if (relative.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
-            {
-                continue;
-            }
-
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(tree, relative))!);
-            File.Copy(file, Path.Combine(tree, relative));
-        }
-
-        var output = Path.Combine(folder, "native");
-        var publish = await RunAsync("dotnet", "publish", Path.Combine(tree, "src/Gateway/SyncGateway.Gateway.csproj"), "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", "-o", output, "--nologo");
-        Assert.True(publish.ExitCode == 0, $"the native publish failed (it needs clang and zlib1g-dev; scripts/install-prerequisites.sh installs them):\n{publish}");
+        var output = await NativePublish.FolderAsync();
         var binary = Path.Combine(output, "syncgateway");
-        Assert.True(File.Exists(binary), publish.ToString());
+        Assert.True(File.Exists(binary), $"no syncgateway in {output}");
         Assert.False(File.Exists(Path.Combine(output, "syncgateway.dll")), "a native publish has no managed entry assembly");
         return binary;
     }
@@ -152,7 +130,11 @@ public sealed class NativeBuildTests
         CliProcess.RunProgramAsync(program, arguments, new Dictionary<string, string>(), TimeSpan.FromMinutes(12));
 }
 
-/// <summary>Tests that run alone, after every test that runs in parallel: the native compile takes the whole machine.</summary>
+/// <summary>
+/// Tests that run alone, after every test that runs in parallel: the native compile they share
+/// (<see cref="NativePublish"/>) takes the whole machine. The native executable's, the Dockerfile's
+/// and the image's (which is built from that publish).
+/// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class NativeBuild
 {
