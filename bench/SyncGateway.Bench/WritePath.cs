@@ -124,7 +124,10 @@ internal static class WritePath
 
     private static Stream Checked(Stream body, string digest, bool verify) => verify ? new HashingStream(body, digest) : body;
 
-    /// <summary>Hashes what is read through it; at the end, throws unless it was the content of <c>digest</c>.</summary>
+    /// <summary>
+    /// Hashes what is read through it; at the end, throws unless it was the content of <c>digest</c>.
+    /// Not the product's <c>VerifyingStream</c>: the floor must not contain what it is the floor of.
+    /// </summary>
     private sealed class HashingStream(Stream inner, string digest) : Stream
     {
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

@@ -32,15 +32,7 @@ internal sealed partial class RegistryProxy(
 {
     private const long MaxManifestBody = Manifest.MaxSize;
 
-    // A read that misses says nothing new about the source: many clients pulling one new image
-    // queue it once. (A push does say something, and is never coalesced here.)
-    private static readonly TimeSpan ReadMissMemory = TimeSpan.FromSeconds(30);
-    private readonly TtlCache<string, bool> _readMisses = new(time);
-
-    // The manifest last read through the gateway for each repository: a blob the mirror lacks
-    // belongs, most likely, to the image a client is pulling right now.
-    private static readonly TimeSpan PullMemory = TimeSpan.FromMinutes(10);
-    private readonly TtlCache<string, string> _lastManifest = new(time);
+    private readonly ReplicationTriggers _triggers = new(events, time, logger);
 
     public async Task HandleAsync(HttpContext context, string? rest)
     {
@@ -153,7 +145,7 @@ internal sealed partial class RegistryProxy(
         var mirror = generation.Registries.Get(up.Mirror, mirrorRepository);
         if (path.Route == RegistryRoute.Manifest && HttpMethods.IsGet(context.Request.Method))
         {
-            _lastManifest.Set($"{up.Source}/{repository}", path.IsByDigest ? $"@{path.Reference}" : $":{path.Reference}", PullMemory);
+            _triggers.ManifestRead(up.Source, repository, path.IsByDigest ? $"@{path.Reference}" : $":{path.Reference}");
         }
 
         var answer = await checks.AtSourceAsync(context, source, path, up.Auth.SourceCredentials).ConfigureAwait(false);
@@ -188,13 +180,13 @@ internal sealed partial class RegistryProxy(
         if (path.Route == RegistryRoute.Manifest)
         {
             // A pinned pull (by digest) fills the mirror as a pull by tag does.
-            await QueueMissAsync(path.IsByDigest ? ImageReference.Create(up.Source, repository, digest: digest) : ImageReference.Create(up.Source, repository, path.Reference)).ConfigureAwait(false);
+            await _triggers.ReadMissAsync(path.IsByDigest ? ImageReference.Create(up.Source, repository, digest: digest) : ImageReference.Create(up.Source, repository, path.Reference)).ConfigureAwait(false);
             await ToSourceAsync(context, path, generation, up).ConfigureAwait(false);
             return;
         }
 
-        await QueueBlobMissAsync(up, source, repository).ConfigureAwait(false);
-        if (context.Request.Headers.Range.Count == 0 && ContentLength(answer) is { } size)
+        await _triggers.BlobMissAsync(up.Source, source, repository).ConfigureAwait(false);
+        if (context.Request.Headers.Range.Count == 0 && answer.ContentLength is { } size)
         {
             var blob = new Descriptor { MediaType = "application/octet-stream", Digest = digest, Size = size };
             var outcome = await fills.ServeAsync(context, source, repository, mirror, up.Mirror, mirrorRepository, blob).ConfigureAwait(false);
@@ -212,50 +204,6 @@ internal sealed partial class RegistryProxy(
         }
 
         await ToSourceAsync(context, path, generation, up).ConfigureAwait(false);
-    }
-
-    private static long? ContentLength(SourceAnswer answer) =>
-        answer.Headers.FirstOrDefault(h => h.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)).Value?.FirstOrDefault() is { } text
-        && long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length) ? length : null;
-
-    private async Task QueueMissAsync(ImageReference image)
-    {
-        if (_readMisses.TryAdd(image.ToString(), true, ReadMissMemory))
-        {
-            await QueueAsync(image, "read_miss").ConfigureAwait(false);
-        }
-    }
-
-    // A blob the mirror lacks queues the image it belongs to: the one whose manifest was read
-    // through the gateway last, else every tag of the repository (which the rules then filter).
-    private async Task QueueBlobMissAsync(GatewayUpstream up, RegistryClient source, string repository)
-    {
-        if (_lastManifest.TryGet($"{up.Source}/{repository}", out var reference))
-        {
-            await QueueMissAsync(ImageReference.Parse($"{up.Source}/{repository}{reference}")).ConfigureAwait(false);
-            return;
-        }
-
-        if (!_readMisses.TryAdd($"{up.Source}/{repository}:*", true, ReadMissMemory))
-        {
-            return;
-        }
-
-        IReadOnlyList<string> tags;
-        try
-        {
-            tags = await source.Tags.ListAsync(repository, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RegistryException or HttpRequestException or OperationCanceledException)
-        {
-            Log.TagsUnlisted(logger, repository, ex.Message);
-            return;
-        }
-
-        foreach (var tag in tags)
-        {
-            await QueueMissAsync(ImageReference.Create(up.Source, repository, tag)).ConfigureAwait(false);
-        }
     }
 
     private static void Answer(HttpContext context, SourceAnswer answer, GatewayUpstream up)
@@ -334,7 +282,7 @@ internal sealed partial class RegistryProxy(
         await ToSourceAsync(context, path, generation, up).ConfigureAwait(false);
         if (context.Response.StatusCode == StatusCodes.Status201Created && !path.IsByDigest)
         {
-            await QueueAsync(ImageReference.Create(up.Source, path.Repository!, path.Reference), "push").ConfigureAwait(false);
+            await _triggers.PushedAsync(ImageReference.Create(up.Source, path.Repository!, path.Reference)).ConfigureAwait(false);
         }
     }
 
@@ -348,25 +296,9 @@ internal sealed partial class RegistryProxy(
         return forwarder.ForwardAsync(context, Backend.Source, source, path.UpstreamPath(repository ?? string.Empty), up.Auth.SourceCredentials, scope, unreachable, up.Prefix);
     }
 
-    private async Task QueueAsync(ImageReference image, string cause)
-    {
-        var added = await events.PublishAsync(image, cause, CancellationToken.None).ConfigureAwait(false);
-        if (added > 0)
-        {
-            GatewayMetrics.ReplicationsQueued.WithLabels(cause).Inc(added);
-            Log.Queued(logger, image.ToString(), added, cause);
-        }
-    }
-
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Queued {Source} for {Count} destination(s) ({Cause})")]
-        public static partial void Queued(ILogger logger, string source, int count, string cause);
-
         [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "The source cannot be reached; serving {Repository} from the mirror")]
         public static partial void ServingStale(ILogger logger, string repository);
-
-        [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "A blob of {Repository} is not at the mirror, and the repository's tags could not be listed to queue it: {Reason}")]
-        public static partial void TagsUnlisted(ILogger logger, string repository, string reason);
     }
 }

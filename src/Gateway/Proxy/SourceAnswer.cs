@@ -12,4 +12,9 @@ internal sealed record SourceAnswer(HttpStatusCode? Status, Digest? Digest, IRea
     public bool Unreachable => Status is null or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout or HttpStatusCode.InternalServerError;
 
     public bool Allowed => Status == HttpStatusCode.OK;
+
+    /// <summary>The length the source declared for the content, when it declared one.</summary>
+    public long? ContentLength =>
+        Headers.FirstOrDefault(h => h.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)).Value?.FirstOrDefault() is { } text
+        && long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length) ? length : null;
 }

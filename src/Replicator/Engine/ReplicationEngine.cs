@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using SyncGateway.Registry.Client;
-using SyncGateway.Registry.Protocol;
 using SyncGateway.Replicator.Configuration;
 using SyncGateway.Replicator.Copying;
 using SyncGateway.Replicator.Planning;
@@ -31,6 +30,7 @@ public sealed class ReplicationEngine : IDisposable
     private readonly Planner _planner;
     private readonly ImageCopier _copier;
     private readonly ReferrerCopier _referrers;
+    private readonly ImageVerifier _verifier;
     private readonly KeyedLock _images = new();
 
     public ReplicationEngine(SyncOptions options, RecordStore? records, TimeProvider time, ILoggerFactory loggers)
@@ -46,6 +46,7 @@ public sealed class ReplicationEngine : IDisposable
         var blobs = new BlobCopier(records, _transfers, Transfers, _retry, time, _logger);
         _copier = new ImageCopier(blobs, records, _retry, new CopyOptions(options.Force, options.Platforms), _logger);
         _referrers = new ReferrerCopier(blobs, _retry, _logger);
+        _verifier = new ImageVerifier(_retry, options.Platforms);
     }
 
     public SyncOptions Options { get; }
@@ -117,7 +118,7 @@ public sealed class ReplicationEngine : IDisposable
             }
         }
 
-        var plan = await PlanIntoAsync(configuration, run, () => observer?.Planned(Interlocked.Increment(ref planned)), Copy, cancellationToken).ConfigureAwait(false);
+        var plan = await PlannedWork.RunAsync(_planner, configuration, run, Options.ImagesInFlight, () => observer?.Planned(Interlocked.Increment(ref planned)), Copy, cancellationToken).ConfigureAwait(false);
         return new SyncSummary(results.ToArray(), plan.Failures, stats, _time.GetElapsedTime(started))
         {
             PatternMatches = plan.PatternMatches,
@@ -146,7 +147,7 @@ public sealed class ReplicationEngine : IDisposable
                 {
                     foreach (var task in image)
                     {
-                        var result = await VerifyAsync(task, run, stop).ConfigureAwait(false);
+                        var result = await _verifier.VerifyAsync(task, run, stop).ConfigureAwait(false);
                         Interlocked.Increment(ref counts[(int)result.Status]);
 
                         // An index a rule's platforms rewrote is in sync but worth naming (the digests differ on purpose).
@@ -159,110 +160,12 @@ public sealed class ReplicationEngine : IDisposable
             },
             CancellationToken.None));
 
-        var plan = await PlanIntoAsync(configuration, run, planned: null, Check, cancellationToken).ConfigureAwait(false);
+        var plan = await PlannedWork.RunAsync(_planner, configuration, run, Options.ImagesInFlight, planned: null, Check, cancellationToken).ConfigureAwait(false);
         var results = kept.OrderBy(r => r.Task.Source.ToString(), StringComparer.Ordinal).ThenBy(r => r.Task.Destination.ToString(), StringComparer.Ordinal).ToList();
         return new VerifyReport(results, plan.Failures, _time.GetElapsedTime(started))
         {
             Counts = Enum.GetValues<VerifyStatus>().ToDictionary(s => s, s => counts[(int)s]),
         };
-    }
-
-    /// <summary>
-    /// The planner streaming into the workers <paramref name="work"/> starts on a bounded channel of
-    /// source images (each with its tasks, one per destination): work starts with the first image,
-    /// while the planner lists ahead. If either side fails, the other is stopped and awaited, so
-    /// nothing runs on after this returns.
-    /// </summary>
-    private async Task<Plan> PlanIntoAsync(
-        SyncConfiguration configuration, RunContext run, Action? planned, Func<ChannelReader<IReadOnlyList<SyncTask>>, CancellationToken, IEnumerable<Task>> work, CancellationToken cancellationToken)
-    {
-        var queue = Channel.CreateBounded<IReadOnlyList<SyncTask>>(new BoundedChannelOptions(4 * Options.ImagesInFlight) { SingleWriter = true });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        async Task StopOnFailure(Task worker)
-        {
-            try
-            {
-                await worker.ConfigureAwait(false);
-            }
-            catch
-            {
-                await stop.CancelAsync().ConfigureAwait(false);
-                throw;
-            }
-        }
-
-        // Greeted while the plan starts, so the first images do not each wait for a connection, a scheme probe or a challenge.
-        run.Registries.ConnectAhead(configuration.NamedRepositories(), stop.Token);
-        var workers = work(queue.Reader, stop.Token).Select(StopOnFailure).ToList();
-        Plan plan;
-        try
-        {
-            plan = await _planner.StreamAsync(
-                configuration,
-                run,
-                Options.ImagesInFlight,
-                async image =>
-                {
-                    foreach (var _ in image)
-                    {
-                        planned?.Invoke();
-                    }
-
-                    await queue.Writer.WriteAsync(image, stop.Token).ConfigureAwait(false);
-                },
-                stop.Token).ConfigureAwait(false);
-        }
-        catch
-        {
-            await stop.CancelAsync().ConfigureAwait(false);
-            throw;
-        }
-        finally
-        {
-            queue.Writer.TryComplete();
-            await Task.WhenAll(workers.Select(w => w.ContinueWith(static _ => { }, TaskScheduler.Default))).ConfigureAwait(false);
-        }
-
-        await Task.WhenAll(workers).ConfigureAwait(false);
-        return plan;
-    }
-
-    private async Task<VerifyResult> VerifyAsync(SyncTask task, RunContext run, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var source = run.Registries.Get(task.Source.Registry, task.Source.Repository);
-            var destination = run.Registries.Get(task.Destination.Registry, task.Destination.Repository);
-            var atSource = _retry.RunAsync(ct => source.Manifests.HeadAsync(task.Source.Repository, task.Source.Reference, ct), run.Stats, cancellationToken);
-            var atDestination = _retry.RunAsync(ct => destination.Manifests.HeadAsync(task.Destination.Repository, task.Destination.Reference, ct), run.Stats, cancellationToken);
-            var (sourceHead, destinationHead) = (await atSource.ConfigureAwait(false), await atDestination.ConfigureAwait(false));
-            if (sourceHead is null)
-            {
-                return new VerifyResult(task, VerifyStatus.Failed, null, destinationHead?.Digest, $"{task.Source} does not exist at the source");
-            }
-
-            // A rule's platforms write a new index: the destination is in sync when it holds that one.
-            var platforms = task.Platforms.IsEmpty ? Options.Platforms : task.Platforms;
-            if (!platforms.IsEmpty && destinationHead is not null && destinationHead.Digest != sourceHead.Digest && MediaTypes.IsIndex(sourceHead.MediaType))
-            {
-                var index = await _retry.RunAsync(ct => source.Manifests.GetAsync(task.Source.Repository, sourceHead.Digest.ToString(), ct), run.Stats, cancellationToken).ConfigureAwait(false);
-                var expected = platforms.Apply(index).Digest;
-                if (expected == destinationHead.Digest)
-                {
-                    return new VerifyResult(task, VerifyStatus.InSync, expected, destinationHead.Digest, null) { RewrittenFrom = sourceHead.Digest };
-                }
-            }
-
-            var status = destinationHead is null ? VerifyStatus.Missing
-                : destinationHead.Digest == sourceHead.Digest ? VerifyStatus.InSync
-                : task.Overwrite ? VerifyStatus.Different
-                : VerifyStatus.Conflict;
-            return new VerifyResult(task, status, sourceHead.Digest, destinationHead?.Digest, null);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            return new VerifyResult(task, VerifyStatus.Failed, null, null, RetryPolicy.Describe(ex));
-        }
     }
 
     /// <summary>

@@ -54,8 +54,9 @@ internal static partial class NativePublish
         }
 
         var output = Path.Combine(folder, "out");
-        var arguments = DockerfileArguments().Select(a => a == "/out" ? output : a).ToList();
-        var publish = await CliProcess.RunProgramAsync("bash", ["-c", $"cd '{tree}' && exec dotnet publish {string.Join(' ', arguments)}"], new Dictionary<string, string>(), TimeSpan.FromMinutes(12));
+        // The Dockerfile's paths are its stage's: the project under the copied tree, the output here.
+        var arguments = DockerfileArguments().Select(a => a == "/out" ? output : a.EndsWith(".csproj", StringComparison.Ordinal) ? Path.Combine(tree, a) : a).ToList();
+        var publish = await CliProcess.RunProgramAsync("dotnet", ["publish", .. arguments], new Dictionary<string, string>(), TimeSpan.FromMinutes(12));
         if (publish.ExitCode != 0 || !File.Exists(Path.Combine(output, "syncgateway")))
         {
             throw new InvalidOperationException($"the Dockerfile's publish (dotnet publish {string.Join(' ', arguments)}) failed; a native publish needs clang and zlib1g-dev, which scripts/install-prerequisites.sh installs:\n{publish}");
